@@ -1,0 +1,311 @@
+"""The course runner: execute notebooks, measure them, write ``build/``.
+
+``python -m course_utils run [--fast] [NOTEBOOK ...]`` executes each notebook
+(all of ``notebooks/NN_*.ipynb`` in order by default) in a fresh kernel and
+writes, under ``build/``:
+
+* ``<stem>.ipynb`` and ``<stem>.html``: the executed notebook, and a standalone
+  HTML page of it (images embedded);
+* ``results.json``: ``{"mode": ..., "notebooks": [{"notebook", "status",
+  "wall_s", "peak_rss_mib", "metrics", ...}]}``;
+* ``results.md``: the same as a table;
+* ``artifacts/<stem>/<name>.npy``: arrays saved with
+  :func:`course_utils.results.save_artifact`.
+
+It exits non-zero when any notebook fails and names the failing cell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .results import NOTEBOOK_ENV_VAR, RESULTS_DIR_ENV_VAR, load_metrics
+
+DEFAULT_CELL_TIMEOUT_S = 1800
+
+
+@dataclass
+class NotebookResult:
+    """What the runner measured for one notebook."""
+
+    notebook: str
+    status: str
+    wall_s: float
+    peak_rss_mib: float
+    metrics: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+def find_repository_root(start: Path | None = None) -> Path:
+    """Return the course checkout that contains ``start`` (default: the current folder)."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "notebooks").is_dir() and (folder / "course_utils").is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"{start} is not inside the course repository: run the course from its folder "
+        "(the one with notebooks/ and course_utils/)."
+    )
+
+
+def list_notebooks(notebooks_dir: Path) -> list[Path]:
+    """Return the course notebooks (``NN_name.ipynb``) in order."""
+    return sorted(path for path in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+
+
+def resolve_notebooks(names: list[str], notebooks_dir: Path) -> list[Path]:
+    """Turn command-line names (paths, file names or ``"02"`` prefixes) into notebook paths."""
+    available = list_notebooks(notebooks_dir)
+    if not names:
+        return available
+    chosen = []
+    for name in names:
+        path = Path(name)
+        if path.is_file():
+            chosen.append(path.resolve())
+            continue
+        matches = [nb for nb in available if nb.name == name or nb.stem == name
+                   or nb.name.startswith(f"{name}_")]  # fmt: skip
+        if len(matches) != 1:
+            known = ", ".join(nb.name for nb in available)
+            raise SystemExit(f"No single notebook matches {name!r}; the notebooks are: {known}")
+        chosen.append(matches[0])
+    return chosen
+
+
+class _MemoryWatch:
+    """Track the peak resident memory of a process and its children."""
+
+    def __init__(self, pid: int, interval_s: float = 0.2):
+        import psutil
+
+        self._process = psutil.Process(pid)
+        self._interval_s = interval_s
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        try:
+            processes = [self._process, *self._process.children(recursive=True)]
+            total = sum(proc.memory_info().rss for proc in processes)
+            self.peak_bytes = max(self.peak_bytes, total, self._high_water_mark())
+        except psutil.Error:
+            pass
+
+    def _high_water_mark(self) -> int:
+        """The kernel's own peak (Linux VmHWM), which polling could miss."""
+        try:
+            for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self._sample()
+
+    def stop(self) -> float:
+        self._sample()
+        self._stop.set()
+        self._thread.join(timeout=2)
+        return self.peak_bytes / 2**20
+
+
+class _Progress:
+    def __init__(self, label: str, num_cells: int):
+        self.label, self.num_cells = label, num_cells
+        self.start = time.perf_counter()
+        self.last_print = 0.0
+        self.is_tty = sys.stdout.isatty()
+
+    def cell_done(self, index: int) -> None:
+        elapsed = time.perf_counter() - self.start
+        line = f"{self.label} cell {index + 1}/{self.num_cells}, {elapsed:6.1f} s"
+        if self.is_tty:
+            print("\r" + line, end="", flush=True)
+        elif elapsed - self.last_print >= 30:
+            print(line, flush=True)
+            self.last_print = elapsed
+
+    def finish(self, text: str) -> None:
+        if self.is_tty:
+            print("\r" + " " * 70 + "\r", end="")
+        print(f"{self.label} {text}", flush=True)
+
+
+def _describe_failure(notebook, error: Exception) -> str:
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                first_line = (cell.source.strip().splitlines() or [""])[0][:80]
+                return (f"cell {index} ({first_line!r}) raised {output.get('ename')}: "
+                        f"{output.get('evalue', '')[:300]}")  # fmt: skip
+    return f"{type(error).__name__}: {str(error).strip().splitlines()[-1][:300] if str(error).strip() else ''}"
+
+
+def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
+                 cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S) -> NotebookResult:  # fmt: skip
+    """Execute one notebook in a fresh kernel and measure it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The notebook to run (executed in its own folder).
+    build_dir : pathlib.Path
+        Where the executed notebook, HTML and artifacts go.
+    fast : bool
+        Run in fast mode (``COURSE_FAST=1``).
+    label : str
+        Progress prefix such as ``"[2/8] 01_convolution_and_pooling.ipynb"``.
+    cell_timeout_s : int
+        Longest a single cell may run.
+
+    Returns
+    -------
+    NotebookResult
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    notebook = nbformat.read(path, as_version=4)
+    results_dir = build_dir / "artifacts" / path.stem
+    shutil.rmtree(results_dir, ignore_errors=True)
+    results_dir.mkdir(parents=True)
+    saved_environment = dict(os.environ)
+    os.environ[RESULTS_DIR_ENV_VAR] = str(results_dir)
+    os.environ[NOTEBOOK_ENV_VAR] = path.stem
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    if fast:
+        os.environ["COURSE_FAST"] = "1"
+    else:
+        os.environ.pop("COURSE_FAST", None)
+
+    progress = _Progress(label or path.name, len(notebook.cells))
+    watch: dict[str, _MemoryWatch] = {}
+
+    def on_start(**_):
+        watch["memory"] = _MemoryWatch(client.km.provisioner.process.pid)
+
+    def on_cell_executed(cell_index, **_):
+        progress.cell_done(cell_index)
+
+    client = NotebookClient(
+        notebook, timeout=cell_timeout_s, kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        on_notebook_start=on_start, on_cell_executed=on_cell_executed,
+    )  # fmt: skip
+    status, error = "ok", None
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
+        status, error = "failed", _describe_failure(notebook, failure)
+    finally:
+        wall_s = time.perf_counter() - start
+        peak_mib = watch["memory"].stop() if "memory" in watch else float("nan")
+        os.environ.clear()
+        os.environ.update(saved_environment)
+
+    nbformat.write(notebook, build_dir / path.name)
+    _write_html(notebook, build_dir / f"{path.stem}.html")
+    metrics = load_metrics(results_dir)
+    if (results_dir / "metrics.json").exists():
+        (results_dir / "metrics.json").unlink()
+    if not any(results_dir.iterdir()):
+        results_dir.rmdir()
+    else:  # artifacts/<name>.npy -> build/artifacts/<stem>/<name>.npy
+        nested = results_dir / "artifacts"
+        if nested.is_dir():
+            for item in nested.iterdir():
+                item.replace(results_dir / item.name)
+            nested.rmdir()
+    summary = f"{status} in {wall_s:.1f} s, peak {peak_mib:.0f} MiB"
+    progress.finish(summary if error is None else f"{summary}\n    {error}")
+    return NotebookResult(path.name, status, round(wall_s, 2), round(peak_mib, 1), metrics, error)
+
+
+def _write_html(notebook, html_path: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    body, _ = exporter.from_notebook_node(notebook)
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _format_metric(value: float) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def write_results(results: list[NotebookResult], build_dir: Path, fast: bool) -> dict:
+    """Write ``results.json`` and ``results.md`` and return the JSON object."""
+    import keras
+
+    report = {
+        "mode": "fast" if fast else "full",
+        "machine": {"python": platform.python_version(), "keras": keras.__version__,
+                    "cpu_count": os.cpu_count(), "platform": platform.platform()},  # fmt: skip
+        "data_dir": os.environ.get("COURSE_DATA_DIR", ""),
+        "notebooks": [asdict(result) for result in results],
+    }
+    (build_dir / "results.json").write_text(json.dumps(report, indent=2))
+    lines = [
+        f"# Course run ({report['mode']} mode)",
+        "",
+        f"Python {report['machine']['python']}, Keras {report['machine']['keras']}, "
+        f"{report['machine']['cpu_count']} CPU cores.",
+        "",
+        "| notebook | status | wall (s) | peak memory (MiB) | metrics |",
+        "|---|---|---:|---:|---|",
+    ]
+    for result in results:
+        metrics = ", ".join(f"{name} = {_format_metric(value)}"
+                            for name, value in sorted(result.metrics.items()))  # fmt: skip
+        lines.append(f"| {result.notebook} | {result.status} | {result.wall_s:.1f} | "
+                     f"{result.peak_rss_mib:.0f} | {metrics} |")  # fmt: skip
+    failures = [result for result in results if result.error]
+    if failures:
+        lines += ["", "## Failures", ""] + [f"- {r.notebook}: {r.error}" for r in failures]
+    (build_dir / "results.md").write_text("\n".join(lines) + "\n")
+    return report
+
+
+def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
+               cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S) -> int:  # fmt: skip
+    """Run notebooks, write the reports; return the process exit code (0 = all ok)."""
+    root = find_repository_root()
+    notebooks = resolve_notebooks(names, root / "notebooks")
+    if not notebooks:
+        print("No notebooks to run.", file=sys.stderr)
+        return 2
+    build_dir = (build_dir or root / "build").resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    mode = "fast" if fast else "full"
+    print(f"Running {len(notebooks)} notebook(s) in {mode} mode; output in {build_dir}", flush=True)
+    results = []
+    for number, path in enumerate(notebooks, start=1):
+        label = f"[{number}/{len(notebooks)}] {path.name}:"
+        results.append(run_notebook(path, build_dir, fast, label, cell_timeout_s))
+    write_results(results, build_dir, fast)
+    failed = [result.notebook for result in results if result.status != "ok"]
+    total = sum(result.wall_s for result in results)
+    print(f"Done in {total:.0f} s: {len(results) - len(failed)} ok, {len(failed)} failed. "
+          f"Report: {build_dir / 'results.md'}")  # fmt: skip
+    if failed:
+        print("Failed: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0

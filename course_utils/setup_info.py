@@ -1,0 +1,38 @@
+"""The line every notebook prints at its start: mode, versions, data source."""
+
+from __future__ import annotations
+
+import platform
+
+from .config import FAST_ENV_VAR, is_fast
+from .datasets import DATA_DIR_ENV_VAR, data_dir
+
+
+def describe_setup() -> str:
+    """Return one line: run mode, Python/Keras/backend versions and the data mirror.
+
+    Returns
+    -------
+    str
+        For example ``"Mode: full | Python 3.11.7, Keras 3.15.1 (tensorflow 2.21.0) | data: ..."``.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    backend_version = ""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        backend_version = f" {tf.__version__}"
+    mode = (f"fast ({FAST_ENV_VAR}=1: small data, few steps)" if is_fast()
+            else "full (the whole data sets)")  # fmt: skip
+    mirror = data_dir()
+    data_line = (f"local mirror {mirror}" if mirror is not None
+                 else f"no local mirror ({DATA_DIR_ENV_VAR} unset): Keras download, offline fallback")  # fmt: skip
+    return (f"Mode: {mode} | Python {platform.python_version()}, Keras {keras.__version__} "
+            f"({backend}{backend_version}) | data: {data_line}")  # fmt: skip
+
+
+def show_setup() -> None:
+    """Print :func:`describe_setup`'s line (the shared opening of every notebook)."""
+    print(describe_setup())
