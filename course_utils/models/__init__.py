@@ -3,3 +3,5 @@
 Submodules, one family each: ``classifiers`` (dense, CNN, RNN), ``autoencoders``,
 ``gan``. Their public builders are re-exported here.
 """
+
+from .classifiers import build_cnn, build_dense, build_rnn, simple_rnn_forward  # noqa: F401
