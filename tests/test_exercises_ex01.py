@@ -74,7 +74,7 @@ def _max_pool_same_padding(image):
     "wrong_answer, message",
     [
         (_max_pool_with_stride_1, "max_pool_2x2(a 4x4 ramp) should have shape (2, 2), got (3, 3)"),
-        (_max_pool_starting_from_zero, "max_pool_2x2(a 4x6 image of negative numbers)[0, 0] should be -2"),
+        (_max_pool_starting_from_zero, "max_pool_2x2(a 4x6 image of negative numbers)[0, 0] should be -1 (the max of image[0:2, 0:2]), got 0"),
         (_average_pool, "max_pool_2x2(a 4x4 ramp)[0, 0] should be 5 (the max of image[0:2, 0:2]), got 2.5"),
         (_max_pool_same_padding, "max_pool_2x2(a 5x7 image (odd sizes: the last row and column are "
                                  "dropped)) should have shape (2, 3), got (3, 4)"),
