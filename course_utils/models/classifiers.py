@@ -48,7 +48,9 @@ def _check_shape(input_shape, allowed_ranks, builder):
     if not isinstance(input_shape, Sequence) or not all(
         isinstance(size, (int, np.integer)) and size > 0 for size in input_shape
     ):
-        raise ValueError(f"{builder}: input_shape must be a tuple of positive ints, got {input_shape!r}.")
+        raise ValueError(
+            f"{builder}: input_shape must be a tuple of positive ints, got {input_shape!r}."
+        )
     if len(input_shape) not in allowed_ranks:
         raise ValueError(
             f"{builder}: input_shape must have {' or '.join(map(str, allowed_ranks))} entries "
@@ -165,9 +167,13 @@ def build_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 6
         raise ValueError(f"build_cnn: padding must be 'valid' or 'same', got {padding!r}.")
     filters = tuple(int(count) for count in filters)
     if not filters or min(filters) < 1:
-        raise ValueError(f"build_cnn: filters must list at least one positive count, got {filters!r}.")
+        raise ValueError(
+            f"build_cnn: filters must list at least one positive count, got {filters!r}."
+        )
     if not 0.0 <= float(augment_shift) < 0.5:
-        raise ValueError(f"build_cnn: augment_shift is a fraction in [0, 0.5), got {augment_shift!r}.")
+        raise ValueError(
+            f"build_cnn: augment_shift is a fraction in [0, 0.5), got {augment_shift!r}."
+        )
 
     size = min(input_shape[:2])
     for index in range(len(filters)):
@@ -191,7 +197,9 @@ def build_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 6
                        keras.layers.BatchNormalization(),
                        keras.layers.Activation("relu")]  # fmt: skip
         else:
-            layers.append(keras.layers.Conv2D(count, kernel_size, padding=padding, activation="relu"))
+            layers.append(
+                keras.layers.Conv2D(count, kernel_size, padding=padding, activation="relu")
+            )
         if index < len(filters) - 1:
             layers.append(keras.layers.MaxPooling2D(2))
     layers.append(keras.layers.Flatten())

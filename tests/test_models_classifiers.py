@@ -1,0 +1,144 @@
+"""Tests of course_utils.models.classifiers: shapes, parameter counts, the NumPy RNN."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from course_utils.models import build_cnn, build_dense, build_rnn, simple_rnn_forward
+from course_utils.models.classifiers import ARTICLE_CNN_PARAMS
+
+
+def conv_params(kernel_height, kernel_width, channels_in, channels_out):
+    """Hand formula, independent of the code under test: (kh*kw*c_in + 1) * c_out."""
+    return (kernel_height * kernel_width * channels_in + 1) * channels_out
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
+
+
+def test_article_cnn_has_93322_parameters_by_the_conv_formula():
+    expected = (conv_params(3, 3, 1, 32) + conv_params(3, 3, 32, 64) + conv_params(3, 3, 64, 64)
+                + (3 * 3 * 64 + 1) * 64 + (64 + 1) * 10)  # fmt: skip
+    assert expected == 93_322 == ARTICLE_CNN_PARAMS
+    assert build_cnn().count_params() == 93_322
+
+
+def test_article_cnn_matches_the_article_layer_by_layer():
+    model = build_cnn()
+    reference = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(32, (3, 3), activation="relu"),
+        keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Conv2D(64, (3, 3), activation="relu"),
+        keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Conv2D(64, (3, 3), activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])  # fmt: skip
+    assert [type(layer).__name__ for layer in model.layers] == [
+        type(layer).__name__ for layer in reference.layers
+    ]
+    assert [layer.count_params() for layer in model.layers] == [
+        layer.count_params() for layer in reference.layers
+    ]
+    assert [layer.count_params() for layer in model.layers if layer.count_params()] == [
+        320,
+        18_496,
+        36_928,
+        36_928,
+        650,
+    ]
+
+
+def test_article_cnn_feature_map_shapes(digits):
+    model = build_cnn()
+    shapes = []
+    tensor = keras.ops.convert_to_tensor(digits)
+    for layer in model.layers:
+        tensor = layer(tensor)
+        shapes.append(tuple(tensor.shape[1:]))
+    assert shapes == [(26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (3, 3, 64),
+                      (576,), (64,), (10,)]  # fmt: skip
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"batch_norm": True}, {"dropout": 0.3}, {"filters": (16, 32), "dense_units": 0},
+    {"padding": "same", "filters": (8, 8, 8, 8)}, {"augment_shift": 0.1},
+])  # fmt: skip
+def test_cnn_outputs_one_probability_row_per_image(digits, options):
+    probabilities = np.asarray(build_cnn(**options)(digits, training=False))
+    assert probabilities.shape == (5, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_cnn_batch_norm_removes_conv_biases_and_adds_four_numbers_per_channel():
+    # Each BatchNormalization has 4 numbers per channel (gamma, beta, moving mean, moving variance);
+    # each conv / hidden dense loses its bias.
+    extra = 4 * (32 + 64 + 64 + 64) - (32 + 64 + 64 + 64)
+    assert build_cnn(batch_norm=True).count_params() == 93_322 + extra
+
+
+def test_cnn_rejects_an_image_too_small_for_the_convolutions():
+    with pytest.raises(ValueError, match="too small"):
+        build_cnn(filters=(8, 8, 8, 8))
+    with pytest.raises(ValueError, match="padding"):
+        build_cnn(padding="full")
+
+
+def test_dense_baseline_parameters_and_shape(digits):
+    model = build_dense()
+    assert model.count_params() == 784 * 128 + 128 + 128 * 10 + 10 == 101_770
+    assert tuple(model(digits).shape) == (5, 10)
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("lstm", 4 * (128 * (28 + 128) + 128) + 1_290),
+    ("gru", 3 * (128 * (28 + 128) + 2 * 128) + 1_290),  # Keras' default reset_after=True: 2 biases
+    ("simple_rnn", 128 * (28 + 128) + 128 + 1_290),
+])  # fmt: skip
+def test_rnn_parameter_counts_and_one_prediction_per_image(cell, expected, digits):
+    model = build_rnn(cell=cell)
+    assert model.count_params() == expected
+    assert tuple(model(digits[..., 0]).shape) == (5, 10)
+
+
+def test_rnn_accepts_a_channel_axis_and_stacks_layers(digits):
+    model = build_rnn(input_shape=(28, 28, 1), num_layers=2, units=32, bidirectional=True)
+    probabilities = np.asarray(model(digits))
+    assert probabilities.shape == (5, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="cell"):
+        build_rnn(cell="transformer")
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_numpy_simple_rnn_matches_keras_simple_rnn(return_sequences):
+    rng = np.random.default_rng(1)
+    inputs = rng.standard_normal((3, 7, 5)).astype(np.float32)
+    layer = keras.layers.SimpleRNN(4, return_sequences=return_sequences)
+    layer(inputs)  # builds the weights
+    input_kernel, recurrent_kernel, bias = layer.get_weights()
+    bias = rng.standard_normal(bias.shape).astype(np.float32)  # Keras starts biases at 0: test them
+    layer.set_weights([input_kernel, recurrent_kernel, bias])
+    expected = np.asarray(layer(inputs))
+    got = simple_rnn_forward(inputs, input_kernel, recurrent_kernel, bias,
+                             return_sequences=return_sequences)  # fmt: skip
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_numpy_simple_rnn_by_hand_for_two_steps():
+    # one unit, weights 1: h1 = tanh(1), h2 = tanh(2 + tanh(1))
+    got = simple_rnn_forward(np.array([[[1.0], [2.0]]]), [[1.0]], [[1.0]], [0.0],
+                             return_sequences=True)  # fmt: skip
+    np.testing.assert_allclose(got[0, :, 0], [np.tanh(1.0), np.tanh(2.0 + np.tanh(1.0))])
+
+
+def test_numpy_simple_rnn_rejects_mismatched_weights():
+    with pytest.raises(ValueError, match="features"):
+        simple_rnn_forward(np.zeros((1, 2, 3)), np.zeros((4, 5)), np.zeros((5, 5)), np.zeros(5))
