@@ -115,7 +115,7 @@ def plot_history(history, metrics=None):
     if unknown:
         raise ValueError(f"No curve named {unknown} in the history; it has {sorted(curves)}.")
     figure, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.2), squeeze=False)
-    for axis, name in zip(axes[0], metrics):
+    for axis, name in zip(axes[0], metrics, strict=True):
         epochs = np.arange(1, len(curves[name]) + 1)
         axis.plot(epochs, curves[name], "o-", label="train")
         if f"val_{name}" in curves:

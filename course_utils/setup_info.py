@@ -27,8 +27,12 @@ def describe_setup() -> str:
     mode = (f"fast ({FAST_ENV_VAR}=1: small data, few steps)" if is_fast()
             else "full (the whole data sets)")  # fmt: skip
     mirror = data_dir()
-    data_line = (f"local mirror {mirror}" if mirror is not None
-                 else f"no local mirror ({DATA_DIR_ENV_VAR} unset): Keras download, offline fallback")  # fmt: skip
+    mirrored = sorted(p.name for p in mirror.iterdir() if p.is_dir()) if mirror is not None else []
+    if mirrored:
+        data_line = f"local mirror {mirror} ({', '.join(mirrored)}), else Keras download"
+    else:
+        data_line = (f"no local mirror (set {DATA_DIR_ENV_VAR} for one): Keras download, "
+                     "else packaged offline data")  # fmt: skip
     return (f"Mode: {mode} | Python {platform.python_version()}, Keras {keras.__version__} "
             f"({backend}{backend_version}) | data: {data_line}")  # fmt: skip
 

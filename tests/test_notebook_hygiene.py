@@ -1,0 +1,75 @@
+"""Every notebook is clean, valid, opens the shared way, and passes ruff."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils import badges
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LEGACY_KERAS = re.compile(r"input_shape=|advanced_activations|keras\.layers\.convolutional|"
+                          r"from tensorflow import keras|tf\.keras\.")  # fmt: skip
+
+
+def test_the_course_has_its_notebooks_in_order():
+    stems = [path.stem for path in NOTEBOOKS]
+    assert stems[0] == "00_background" and stems == sorted(stems)
+    for number in ("00", "01", "02", "03", "04", "05", "06", "07"):
+        assert any(stem.startswith(number) for stem in stems), f"no notebook {number}"
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def notebook(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_notebook_is_valid_nbformat_with_python3_kernel(notebook):
+    path, content = notebook
+    nbformat.validate(content)
+    assert content.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_notebook_is_committed_without_outputs(notebook):
+    path, content = notebook
+    dirty = [index for index, cell in enumerate(content.cells)
+             if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]  # fmt: skip
+    assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
+
+
+def test_notebook_opens_with_title_badges_install_imports_and_setup_line(notebook):
+    path, content = notebook
+    cells = content.cells
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# ")
+    relative_path = f"notebooks/{path.name}"
+    assert badges.colab_url(relative_path) in cells[1].source, "Colab badge must open this file"
+    assert badges.binder_url(relative_path) in cells[1].source, "Binder badge must open this file"
+    code_cells = [cell.source for cell in cells if cell.cell_type == "code"]
+    assert code_cells[0] == badges.colab_install_source()
+    assert "import course_utils as cu" in code_cells[1]
+    assert "cu.show_setup()" in code_cells[2]
+
+
+def test_notebook_code_uses_keras_3_and_reads_the_mode_through_course_utils(notebook):
+    path, content = notebook
+    for cell in content.cells:
+        if cell.cell_type != "code":
+            continue
+        assert "os.environ" not in cell.source, f"{path.name}: use cu.is_fast()/cu.pick, not os.environ"
+        assert not LEGACY_KERAS.search(cell.source), f"{path.name}: Keras 2 idiom in {cell.source[:80]!r}"
+
+
+def test_ruff_is_clean_on_code_and_notebooks():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed in this environment")
+    result = subprocess.run([ruff, "check", "course_utils", "tests", "tools", "notebooks", "conftest.py"],
+                            cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,87 @@
+"""The course runner executes notebooks and reports them (course_utils.runner)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _make_course(folder: Path, notebooks: dict[str, list[str]]) -> Path:
+    (folder / "notebooks").mkdir(parents=True)
+    (folder / "course_utils").mkdir()
+    for name, sources in notebooks.items():
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(notebook, folder / "notebooks" / name)
+    return folder
+
+
+def _run(folder: Path, *arguments: str):
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "course_utils", "run", *arguments], cwd=folder,
+                          capture_output=True, text=True, env=environment, timeout=300)  # fmt: skip
+
+
+def test_runner_records_metrics_memory_and_artifacts(tmp_path):
+    course = _make_course(tmp_path, {"00_first.ipynb": [
+        "import numpy as np\nimport course_utils as cu\nblock = np.ones((64, 2**20), dtype=np.uint8)",
+        "cu.results.record('answer', 42)\ncu.results.save_artifact('samples', np.zeros((3, 2), np.float32))",
+        "print('fast' if cu.is_fast() else 'full')",
+    ]})
+    completed = _run(course, "--fast")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads((course / "build" / "results.json").read_text())
+    assert report["mode"] == "fast"
+    (entry,) = report["notebooks"]
+    assert entry["notebook"] == "00_first.ipynb" and entry["status"] == "ok"
+    assert entry["metrics"] == {"answer": 42.0}
+    assert entry["peak_rss_mib"] > 64  # the 64 MiB block is seen
+    assert entry["wall_s"] > 0
+    assert (course / "build" / "artifacts" / "00_first" / "samples.npy").is_file()
+    executed = nbformat.read(course / "build" / "00_first.ipynb", as_version=4)
+    assert executed.cells[2].outputs[0]["text"].strip() == "fast"
+    assert "<html" in (course / "build" / "00_first.html").read_text()
+    assert "| 00_first.ipynb | ok |" in (course / "build" / "results.md").read_text()
+
+
+def test_runner_fails_and_names_the_failing_cell(tmp_path):
+    course = _make_course(tmp_path, {
+        "00_good.ipynb": ["x = 1"],
+        "01_bad.ipynb": ["y = 2", "raise ValueError('broken on purpose')", "z = 3"],
+    })
+    completed = _run(course, "--fast")
+    assert completed.returncode != 0
+    assert "01_bad.ipynb" in completed.stderr
+    report = json.loads((course / "build" / "results.json").read_text())
+    statuses = {entry["notebook"]: entry["status"] for entry in report["notebooks"]}
+    assert statuses == {"00_good.ipynb": "ok", "01_bad.ipynb": "failed"}
+    error = report["notebooks"][1]["error"]
+    assert "cell 1" in error and "broken on purpose" in error
+
+
+def test_runner_rejects_an_unknown_notebook_name(tmp_path):
+    course = _make_course(tmp_path, {"00_only.ipynb": ["x = 1"]})
+    completed = _run(course, "07")
+    assert completed.returncode != 0 and "00_only.ipynb" in completed.stderr
+
+
+@pytest.mark.skipif(not (ROOT / "notebooks" / "00_background.ipynb").exists(), reason="no notebook 00")
+def test_runner_on_notebook_00_in_fast_mode_reports_accuracy_and_memory(tmp_path):
+    completed = subprocess.run([sys.executable, "-m", "course_utils", "run", "--fast", "00",
+                                "--build-dir", str(tmp_path)], cwd=ROOT, capture_output=True,
+                               text=True, timeout=600)  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    report = json.loads((tmp_path / "results.json").read_text())
+    (entry,) = report["notebooks"]
+    assert entry["status"] == "ok"
+    assert 0.5 < entry["metrics"]["dense_test_accuracy"] <= 1.0
+    assert 200 < entry["peak_rss_mib"] < 2048
+    assert "00_background.ipynb | ok" in (tmp_path / "results.md").read_text()
