@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Set up the course in ./.venv and run it: the two commands of the README.
+
+    python3 bootstrap.py course [--fast] [NOTEBOOK ...]   # run the notebooks, report in build/
+    python3 bootstrap.py test [PYTEST ARGS ...]           # run the whole test suite
+    python3 bootstrap.py setup                            # only set up .venv
+
+It needs nothing but Python 3.10-3.13 with its standard `venv` module. It
+creates `.venv` next to this file, installs the pinned versions from
+`binder/requirements.txt` (plus `requirements-test.txt` for `test`) and
+course_utils itself, and skips the installation when nothing changed since the
+last run. Exit status: that of the course runner or of pytest (non-zero on any
+failure, including "no tests collected").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+RUNTIME_REQUIREMENTS = ROOT / "binder" / "requirements.txt"
+TEST_REQUIREMENTS = ROOT / "requirements-test.txt"
+SUPPORTED = ((3, 10), (3, 13))
+
+
+def say(message: str) -> None:
+    print(f"[bootstrap] {message}", flush=True)
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def check_python() -> None:
+    version = sys.version_info[:2]
+    if not SUPPORTED[0] <= version <= SUPPORTED[1]:
+        sys.exit(f"Python {version[0]}.{version[1]} is not supported: use Python 3.10 to 3.13 "
+                 "(TensorFlow 2.21 has no wheels for other versions), e.g. `python3.11 bootstrap.py ...`.")
+
+
+def create_venv() -> None:
+    if venv_python().exists():
+        return
+    say(f"creating a virtual environment in {VENV}")
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    except subprocess.CalledProcessError:
+        sys.exit("Could not create .venv. On Debian/Ubuntu install the venv module first: "
+                 "sudo apt install python3-venv (then run this command again).")
+
+
+def install(with_tests: bool) -> None:
+    files = [RUNTIME_REQUIREMENTS] + ([TEST_REQUIREMENTS] if with_tests else [])
+    fingerprint = hashlib.sha256(b"".join(path.read_bytes() for path in files)
+                                 + (ROOT / "pyproject.toml").read_bytes()).hexdigest()  # fmt: skip
+    stamp = VENV / f".installed-{'test' if with_tests else 'course'}"
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        say("environment is up to date")
+        return
+    say("installing the pinned packages (the first time takes a few minutes)")
+    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
+    requirements = [argument for path in files for argument in ("-r", str(path))]
+    subprocess.run(pip + ["--upgrade", "pip"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(pip + requirements + ["--editable", str(ROOT)], check=True)
+    stamp.write_text(fingerprint)
+
+
+def run_in_venv(arguments: list[str]) -> int:
+    environment = dict(os.environ)
+    # nbgrader calls `alembic`, and notebooks may call tools installed next to Python.
+    environment["PATH"] = str(venv_python().parent) + os.pathsep + environment.get("PATH", "")
+    environment.setdefault("PYTHONUNBUFFERED", "1")
+    return subprocess.run([str(venv_python()), *arguments], cwd=ROOT, env=environment).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"course", "test", "setup"}:
+        print(__doc__)
+        return 2
+    check_python()
+    command, rest = argv[0], argv[1:]
+    create_venv()
+    install(with_tests=command in {"test", "setup"})
+    if command == "setup":
+        say(f"ready: activate with `source {VENV}/bin/activate`, then `jupyter lab notebooks/`")
+        return 0
+    if command == "course":
+        return run_in_venv(["-m", "course_utils", "run", *rest])
+    workers = "2" if (os.cpu_count() or 1) >= 2 else "1"
+    return run_in_venv(["-m", "pytest", "-n", workers, "--dist", "loadfile", *rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
