@@ -80,3 +80,28 @@ def test_pyproject_has_lower_bounds_only_and_never_requires_tensorflow():
 def test_test_requirements_are_pinned():
     pins = _pins(ROOT / "requirements-test.txt", PYTHON_311)
     assert {"pytest", "nbval", "pytest-xdist", "ruff"} <= set(pins)
+
+
+def test_a_non_editable_install_ships_every_module_of_course_utils(tmp_path):
+    """Colab and Binder install a wheel, not the checkout: no sub-package may be left out."""
+    import importlib.util
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    import pytest
+
+    if importlib.util.find_spec("setuptools") is None:
+        pytest.skip("setuptools is not installed, so no wheel can be built offline")
+    source = tmp_path / "source"  # build a copy, so no build/ or egg-info lands in the checkout
+    shutil.copytree(ROOT / "course_utils", source / "course_utils",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "--quiet", "-w", str(tmp_path), str(source)], check=True, capture_output=True)  # fmt: skip
+    (wheel,) = tmp_path.glob("course_utils-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    sources = {path.relative_to(ROOT).as_posix() for path in (ROOT / "course_utils").rglob("*.py")}
+    assert sources and sources <= shipped, sorted(sources - shipped)
