@@ -251,7 +251,7 @@ class KeepPruned(_callback_base()):
         self.masks = masks
 
     def on_train_batch_end(self, batch, logs=None):
-        for kernel, mask in zip(_prunable_kernels(self.model), self.masks):
+        for kernel, mask in zip(_prunable_kernels(self.model), self.masks, strict=False):
             kernel.assign(kernel * mask)
 
 

@@ -47,7 +47,7 @@ def _check_images(images, model):
     images = np.asarray(images, dtype=np.float32)
     expected = tuple(model.input_shape[1:])
     if images.ndim != len(expected) + 1 or any(
-        size is not None and size != got for size, got in zip(expected, images.shape[1:])
+        size is not None and size != got for size, got in zip(expected, images.shape[1:], strict=False)
     ):
         raise ValueError(
             f"images must be a batch of shape {('N',) + expected}, got {images.shape}. For one "
@@ -259,7 +259,7 @@ def occlusion_map(model, images, class_index=None, patch_size: int = 4, stride: 
         drop = base[index, classes[index]] - probabilities
         total = np.zeros((height, width), dtype=np.float64)
         counts = np.zeros((height, width), dtype=np.float64)
-        for (row, col), value in zip(positions, drop):
+        for (row, col), value in zip(positions, drop, strict=False):
             total[row : row + patch_size, col : col + patch_size] += value
             counts[row : row + patch_size, col : col + patch_size] += 1
         maps[index] = total / np.maximum(counts, 1)

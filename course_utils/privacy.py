@@ -202,7 +202,7 @@ class DPSGDModel(_keras_model_base()):
         clipped, _ = clip_gradients(gradients, self.l2_norm_clip)
         noisy = noisy_average(clipped, self.l2_norm_clip, self.noise_multiplier,
                               self.expected_batch_size, seed=self.noise_seed)  # fmt: skip
-        self.optimizer.apply_gradients(zip(noisy, self.model.trainable_variables))
+        self.optimizer.apply_gradients(zip(noisy, self.model.trainable_variables, strict=False))
         predictions = self.model(images, training=False)
         loss = self.loss_fn(labels, predictions)
         for metric in self.metrics:

@@ -68,7 +68,7 @@ def test_pruning_reaches_the_asked_sparsity_and_removes_the_smallest_weights(spa
     before = [layer.kernel.numpy().copy() for layer in model.layers if hasattr(layer, "kernel")]
     masks = compression.prune_by_magnitude(model, sparsity)
     assert compression.kernel_sparsity(model) == pytest.approx(sparsity, abs=0.01)
-    for kernel, mask, layer in zip(before, masks, [l for l in model.layers if hasattr(l, "kernel")]):
+    for kernel, mask, layer in zip(before, masks, [lay for lay in model.layers if hasattr(lay, "kernel")], strict=False):
         kept = np.abs(kernel[mask == 1])
         removed = np.abs(kernel[mask == 0])
         if len(removed) and len(kept):

@@ -130,10 +130,10 @@ def test_randomized_model_has_new_weights_and_leaves_the_original_alone():
     before = [weight.copy() for weight in model.get_weights()]
     clone = explain.randomize_weights(model, seed=5)
     assert clone.output_shape == model.output_shape
-    for kept, original in zip(model.get_weights(), before):
+    for kept, original in zip(model.get_weights(), before, strict=False):
         np.testing.assert_array_equal(kept, original)
     kernels = [w for w in clone.get_weights() if w.ndim > 1]
-    assert all(not np.allclose(new, old) for new, old in zip(kernels, [w for w in before if w.ndim > 1]))
+    assert all(not np.allclose(new, old) for new, old in zip(kernels, [w for w in before if w.ndim > 1], strict=False))
 
 
 def test_map_correlation_matches_scipy_spearman():
@@ -142,7 +142,7 @@ def test_map_correlation_matches_scipy_spearman():
     rng = np.random.default_rng(0)
     maps_a, maps_b = rng.random((3, 5, 5)), rng.random((3, 5, 5))
     maps_b[0] = maps_a[0] * 2 + 1
-    expected = [spearmanr(a.ravel(), b.ravel()).statistic for a, b in zip(maps_a, maps_b)]
+    expected = [spearmanr(a.ravel(), b.ravel()).statistic for a, b in zip(maps_a, maps_b, strict=False)]
     np.testing.assert_allclose(explain.map_correlation(maps_a, maps_b), expected, atol=1e-12)
     assert explain.map_correlation(maps_a, maps_b)[0] == pytest.approx(1.0)
 

@@ -72,7 +72,7 @@ def test_dp_train_step_applies_clipped_noiseless_mean_when_sigma_is_zero():
                                   expected_batch_size=8, loss_fn=_squared_error)  # fmt: skip
     dp_model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     dp_model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
-    for old, new, step in zip(before, model.get_weights(), expected_step):
+    for old, new, step in zip(before, model.get_weights(), expected_step, strict=False):
         np.testing.assert_allclose(new, old - 0.1 * step, rtol=1e-5, atol=1e-6)
 
 

@@ -1,0 +1,85 @@
+"""Tests for course_utils.exercises.ex07: untouched, wrong and reference answers."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from course_utils.exercises import ExerciseFailure, NotAttemptedError, get_exercise, list_exercises
+
+KEYS = {
+    "07.shift_image": "shift_image",
+    "07.mean_and_spread": "mean_and_spread",
+    "07.magnitude_mask": "magnitude_mask",
+    "07.quantise_int8": "quantise_int8",
+    "07.normalise_map": "normalise_map",
+    "07.top_pixels": "top_pixels",
+    "07.clip_by_l2": "clip_by_l2",
+    "07.threshold_advantage": "threshold_advantage",
+}
+
+
+def _solution_function(key):
+    namespace: dict = {"np": np}
+    exec(get_exercise(key).solution_code, namespace)
+    return namespace[KEYS[key]]
+
+
+def _untouched(*args):
+    raise NotImplementedError()
+
+
+def test_notebook_07_has_its_exercises():
+    assert set(KEYS) <= set(list_exercises("07"))
+
+
+@pytest.mark.parametrize("key", sorted(KEYS))
+def test_an_untouched_answer_is_not_attempted(key):
+    with pytest.raises(NotAttemptedError, match="not attempted"):
+        get_exercise(key).check(_untouched)
+
+
+@pytest.mark.parametrize("key", sorted(KEYS))
+def test_the_reference_solution_passes(key, capsys):
+    assert get_exercise(key).check(_solution_function(key)) is True
+    assert "Correct" in capsys.readouterr().out
+
+
+def test_reference_solutions_give_hand_computed_values():
+    shift = _solution_function("07.shift_image")
+    np.testing.assert_array_equal(shift(np.array([[1, 2], [3, 4]]), 1, 0), [[0, 0], [1, 2]])
+    assert _solution_function("07.mean_and_spread")([0.9, 0.92]) == pytest.approx((91.0, 2 ** 0.5))
+    np.testing.assert_array_equal(_solution_function("07.magnitude_mask")(np.array([0.5, -0.1, 2.0, 0.2]), 0.5),
+                                  [1, 0, 1, 0])  # fmt: skip
+    np.testing.assert_array_equal(_solution_function("07.quantise_int8")(np.array([0.5, 9.0]), 0.1, 3), [8, 93])
+    np.testing.assert_allclose(_solution_function("07.clip_by_l2")(np.array([3.0, 4.0]), 1.0), [0.6, 0.8])
+    assert _solution_function("07.threshold_advantage")([0.1, 0.2], [0.15, 0.9], 0.16) == pytest.approx(0.0)
+
+
+WRONG_ANSWERS = [
+    ("07.shift_image", lambda image, rows, cols: np.roll(image, (rows, cols), axis=(0, 1)),
+     r"shift_image\(image, 1, 0\)\[0, 0\] should be 0, got 16"),
+    ("07.mean_and_spread", lambda acc: (100 * np.mean(acc), 100 * np.std(acc)),
+     r"sample standard deviation, ddof=1"),
+    ("07.magnitude_mask", lambda w, s: (w > np.quantile(w, s)).astype(float) if s else np.ones_like(w),
+     r"removed a weight larger in magnitude|should zero"),
+    ("07.quantise_int8", lambda v, scale, zp: (np.round(v / scale) + zp).astype(np.int8),
+     r"quantise_int8\(values, 0.01, 0\)\[5\] should be 127, got -126"),
+    ("07.normalise_map", lambda m: m / m.max(), r"normalise_map\(a random map\)"),
+    ("07.top_pixels", lambda m, k: m >= np.sort(m.ravel())[-k - 1], r"should mark 1 pixels, marked 2"),
+    ("07.clip_by_l2", lambda g, c: np.clip(g, -c, c), r"clip_by_l2\(\[3.0, 4.0\], 1.0\)\[0\] should be 0.6, got 1"),
+    ("07.threshold_advantage", lambda m, o, t: float(np.mean(np.asarray(m) < t)),
+     r"threshold_advantage\(members, non_members, 0.35\) should be 0.1, got 0.6"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("key, answer, message", WRONG_ANSWERS, ids=[w[0] for w in WRONG_ANSWERS])
+def test_a_wrong_answer_fails_with_a_specific_one_line_message(key, answer, message):
+    with pytest.raises(ExerciseFailure) as failure:
+        get_exercise(key).check(answer)
+    assert not isinstance(failure.value, NotAttemptedError)
+    text = str(failure.value)
+    assert "\n" not in text and text.startswith(key)
+    assert re.search(message, text), text
