@@ -103,5 +103,5 @@ def test_a_non_editable_install_ships_every_module_of_course_utils(tmp_path):
                     "--quiet", "-w", str(tmp_path), str(source)], check=True, capture_output=True)  # fmt: skip
     (wheel,) = tmp_path.glob("course_utils-*.whl")
     shipped = set(zipfile.ZipFile(wheel).namelist())
-    sources = {path.relative_to(ROOT).as_posix() for path in (ROOT / "course_utils").rglob("*.py")}
+    sources = {path.relative_to(source).as_posix() for path in (source / "course_utils").rglob("*.py")}
     assert sources and sources <= shipped, sorted(sources - shipped)
