@@ -62,3 +62,21 @@ def test_set_seed_makes_layer_initialisation_repeatable():
 def test_set_seed_rejects_bad_seeds(bad_seed):
     with pytest.raises(ValueError, match="seed"):
         config.set_seed(bad_seed)
+
+
+def test_same_seed_gives_the_same_trained_weights():
+    import keras
+
+    def train_once():
+        config.set_seed(11)
+        inputs = np.random.rand(256, 8, 8, 1).astype(np.float32)
+        labels = np.random.randint(0, 3, 256)
+        model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                                  keras.layers.Flatten(), keras.layers.Dropout(0.2),
+                                  keras.layers.Dense(3, activation="softmax")])  # fmt: skip
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(inputs, labels, batch_size=32, epochs=2, shuffle=True, verbose=0)
+        return model.get_weights()
+
+    first, second = train_once(), train_once()
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
