@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import time
 
 import numpy as np
@@ -86,8 +87,14 @@ def convert_to_tflite(model, mode: str = "float", representative_images=None,
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.uint8
         converter.inference_output_type = tf.uint8
-    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its SavedModel export
-        return converter.convert()
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    tf_logger.setLevel(logging.WARNING)  # the converter logs and prints its SavedModel export
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return converter.convert()
+    finally:
+        tf_logger.setLevel(level)
 
 
 def make_interpreter(model_content: bytes, batch_size: int | None = None):
