@@ -461,3 +461,234 @@ def load_lfw_subset():
     labels = np.zeros(len(images), dtype=np.uint8)
     labels[:100] = 1
     return images, labels
+
+
+# --------------------------------------------------------------------------- CIFAR-10
+
+CIFAR10_CLASS_NAMES = (
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)  # fmt: skip
+
+#: SHA-256 of the official, uncompressed files of ``cifar-10-python.tar.gz``.
+CIFAR10_SHA256 = {
+    "data_batch_1": "54636561a3ce25bd3e19253c6b0d8538147b0ae398331ac4a2d86c6d987368cd",
+    "data_batch_2": "766b2cef9fbc745cf056b3152224f7cf77163b330ea9a15f9392beb8b89bc5a8",
+    "data_batch_3": "0f00d98ebfb30b3ec0ad19f9756dc2630b89003e10525f5e148445e82aa6a1f9",
+    "data_batch_4": "3f7bb240661948b8f4d53e36ec720d8306f5668bd0071dcb4e6c947f78e9682b",
+    "data_batch_5": "d91802434d8376bbaeeadf58a737e3a1b12ac839077e931237e0dcd43adcb154",
+    "test_batch": "f53d8d457504f7cff4ea9e021afcf0e0ad8e24a91f3fc42091b8adef61157831",
+    "batches.meta": "f962466ef690d46b226450fb9aadc74ba4bc64a76aa526b5827fe4bc5c7125cb",
+}
+
+CIFAR10_FOLDER = "cifar-10-batches-py"
+
+
+def _read_verified_bytes(folder: Path, name: str, expected_sha256: str) -> bytes:
+    """Return the bytes of ``folder/name`` (or of ``folder/name.xz``, decompressed).
+
+    The (decompressed) bytes must have the official SHA-256.
+    """
+    import lzma
+
+    plain, packed = folder / name, folder / f"{name}.xz"
+    if plain.is_file():
+        path, raw = plain, plain.read_bytes()
+    elif packed.is_file():
+        path = packed
+        try:
+            raw = lzma.decompress(packed.read_bytes())
+        except lzma.LZMAError as error:
+            raise DataIntegrityError(
+                f"{packed} is corrupted: it cannot be xz-decompressed ({error}). "
+                "Delete it and copy it again."
+            ) from None
+    else:
+        raise DatasetUnavailableError(
+            f"The mirror folder {folder} lacks {name} (or {name}.xz). Copy the official "
+            "CIFAR-10 'python version' files there, or remove the folder to download instead."
+        )
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != expected_sha256:
+        what = "decompressed content of " if path == packed else ""
+        raise DataIntegrityError(
+            f"{path} is corrupted or not the official file: the {what}file has SHA-256 {actual} "
+            f"but the official {name} has {expected_sha256}. Delete it and copy it again."
+        )
+    return raw
+
+
+def read_cifar10_folder(folder: str | os.PathLike):
+    """Read the official CIFAR-10 "python version" batch files from a folder.
+
+    Parameters
+    ----------
+    folder : path-like
+        Holds ``data_batch_1`` ... ``data_batch_5``, ``test_batch`` and
+        ``batches.meta``, each either as extracted from ``cifar-10-python.tar.gz``
+        or xz-compressed as ``NAME.xz``. Every file's (decompressed) SHA-256 is
+        checked against the official value.
+
+    Returns
+    -------
+    ((x_train, y_train), (x_test, y_test)), class_names
+        Images uint8 of shape ``(N, 32, 32, 3)`` (50,000 / 10,000), labels uint8
+        of shape ``(N,)`` in 0-9, and the 10 class names from ``batches.meta``.
+
+    Raises
+    ------
+    DataIntegrityError
+        A file is not the official one (the message names it).
+    DatasetUnavailableError
+        A file is missing.
+    """
+    import pickle
+
+    folder = Path(folder)
+
+    def read_batch(name):
+        batch = pickle.loads(_read_verified_bytes(folder, name, CIFAR10_SHA256[name]),
+                             encoding="bytes")  # fmt: skip
+        images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+        return images.transpose(0, 2, 3, 1), np.asarray(batch[b"labels"], dtype=np.uint8)
+
+    meta = pickle.loads(_read_verified_bytes(folder, "batches.meta", CIFAR10_SHA256["batches.meta"]),
+                        encoding="bytes")  # fmt: skip
+    class_names = tuple(name.decode() for name in meta[b"label_names"])
+    parts = [read_batch(f"data_batch_{index}") for index in range(1, 6)]
+    x_train = np.concatenate([images for images, _ in parts])
+    y_train = np.concatenate([labels for _, labels in parts])
+    x_test, y_test = read_batch("test_batch")
+    return ((x_train, y_train), (x_test, y_test)), class_names
+
+
+def load_cifar10(verbose: bool = True) -> DatasetSplits:
+    """Load CIFAR-10: 60,000 colour photos of 32x32 pixels in 10 classes.
+
+    Sources, in order: the local mirror folder ``<mirror>/cifar-10-batches-py/``
+    (official batch files, plain or ``.xz``, SHA-256 checked), then
+    ``keras.datasets.cifar10`` (downloads 163 MB once).
+
+    Parameters
+    ----------
+    verbose : bool, default True
+        Print one line saying where the data came from.
+
+    Returns
+    -------
+    DatasetSplits
+        ``(x_train, y_train), (x_test, y_test)``: images uint8 of shape
+        ``(N, 32, 32, 3)`` (50,000 / 10,000), labels uint8 of shape ``(N,)``.
+        Class names are in :data:`CIFAR10_CLASS_NAMES`.
+
+    Raises
+    ------
+    DataIntegrityError
+        If a mirror file does not match the official checksum.
+    DatasetUnavailableError
+        Offline without a mirror (no package ships CIFAR-10).
+    """
+    root = data_dir()
+    splits = None
+    if root is not None and (root / CIFAR10_FOLDER).is_dir():
+        (train, test), _ = read_cifar10_folder(root / CIFAR10_FOLDER)
+        source = DataSource("cifar-10", "mirror", str(root / CIFAR10_FOLDER), True)
+        splits = DatasetSplits(train, test, source)
+    else:
+        import keras
+
+        try:
+            (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+        except Exception:  # no network or a broken cache: say so below
+            pass
+        else:
+            source = DataSource("cifar-10", "keras", str(_keras_cache_dir()), True)
+            splits = DatasetSplits(
+                (x_train, y_train.reshape(-1).astype(np.uint8)),
+                (x_test, y_test.reshape(-1).astype(np.uint8)), source,
+            )  # fmt: skip
+    if splits is None:
+        raise DatasetUnavailableError(
+            "CIFAR-10 is not available offline: connect to the internet (Keras downloads it), "
+            f"or put the official batch files in <folder>/{CIFAR10_FOLDER}/ and set "
+            f"{DATA_DIR_ENV_VAR}=<folder>."
+        )
+    if verbose:
+        print(splits.source.describe())
+    return splits
+
+
+# --------------------------------------------------------------------------- Olivetti faces
+
+#: SHA-256 of ``olivettifaces.mat``, the file scikit-learn's loader downloads.
+OLIVETTI_SHA256 = "b612fb967f2dc77c9c62d3e1266e0c73d5fca46a4b8906c18e454d41af987794"
+
+
+def read_olivetti_mat(path: str | os.PathLike):
+    """Read ``olivettifaces.mat`` exactly as scikit-learn's loader does.
+
+    Parameters
+    ----------
+    path : path-like
+        The official file (SHA-256 checked).
+
+    Returns
+    -------
+    images : numpy.ndarray of float32, shape (400, 64, 64)
+        Grey values in [0, 1].
+    labels : numpy.ndarray of int64, shape (400,)
+        The person, 0-39 (ten photos each, in order).
+    """
+    from scipy.io import loadmat
+
+    mfile = loadmat(str(verify_file(path, OLIVETTI_SHA256)))
+    faces = mfile["faces"].T.copy()
+    faces = np.float32(faces)
+    faces = faces - faces.min()
+    faces /= faces.max()
+    images = faces.reshape((400, 64, 64)).transpose(0, 2, 1)
+    labels = np.array([person for person in range(40) for _ in range(10)])
+    return images, labels
+
+
+def load_olivetti_faces(verbose: bool = True):
+    """Load the Olivetti faces: 40 people x 10 photos, 64x64 grey.
+
+    Sources, in order: the local mirror file ``<mirror>/olivetti/olivettifaces.mat``
+    (SHA-256 checked, converted as scikit-learn does), then
+    ``sklearn.datasets.fetch_olivetti_faces`` (downloads once).
+
+    Returns
+    -------
+    images : numpy.ndarray of float32, shape (400, 64, 64)
+        Grey values in [0, 1].
+    labels : numpy.ndarray of int, shape (400,)
+        The person, 0-39.
+
+    Raises
+    ------
+    DataIntegrityError
+        If the mirror file is not the official one.
+    DatasetUnavailableError
+        Offline without a mirror (no package ships these faces).
+    """
+    root = data_dir()
+    mirror_file = root / "olivetti" / "olivettifaces.mat" if root is not None else None
+    if mirror_file is not None and mirror_file.is_file():
+        images, labels = read_olivetti_mat(mirror_file)
+        where = f"the local mirror ({mirror_file})"
+    else:
+        from sklearn.datasets import fetch_olivetti_faces
+
+        try:
+            bunch = fetch_olivetti_faces(shuffle=False)
+        except Exception:  # no network or a broken cache
+            raise DatasetUnavailableError(
+                "The Olivetti faces are not available offline: connect to the internet "
+                "(scikit-learn downloads them), or put olivettifaces.mat in <folder>/olivetti/ "
+                f"and set {DATA_DIR_ENV_VAR}=<folder>."
+            ) from None
+        images, labels = bunch.images.astype(np.float32), bunch.target
+        where = "scikit-learn's download cache"
+    if verbose:
+        print(f"olivetti: 400 photos of 40 people (full data set) from {where}")
+    return images, labels

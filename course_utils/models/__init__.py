@@ -5,3 +5,11 @@ Submodules, one family each: ``classifiers`` (dense, CNN, RNN), ``autoencoders``
 """
 
 from .classifiers import build_cnn, build_dense, build_rnn, simple_rnn_forward  # noqa: F401
+from .applications import (  # noqa: F401
+    TimeBudgetSchedule,
+    build_cifar_cnn,
+    build_face_cnn,
+    build_restoration_autoencoder,
+    build_superres_cnn,
+)
+from .detector import DetectionLoss, build_grid_detector  # noqa: F401

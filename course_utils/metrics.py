@@ -1,0 +1,210 @@
+"""Metrics for detection and restoration: IoU, average precision, mAP, PSNR.
+
+Boxes are ``(x_min, y_min, x_max, y_max)`` in pixels, continuous coordinates
+(a box from 0 to 10 is 10 pixels wide; no "+1" convention), as in COCO.
+
+Mean average precision (mAP) at IoU 0.5, the PASCAL VOC measure, works like this:
+
+1. For one class, sort all detections of every image by score, highest first.
+2. Walk down the list; a detection is a true positive when its IoU with a
+   still-unmatched ground-truth box of that class in the same image is at
+   least 0.5 (it takes the best such box), else a false positive.
+3. Precision and recall after each detection trace a curve; the average
+   precision (AP) is the area under its monotone envelope (VOC 2010+
+   "all points"; ``"coco101"`` samples it at 101 recall levels like pycocotools).
+4. mAP is the mean of the AP over the classes that have ground truth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "average_precision",
+    "box_iou",
+    "iou_matrix",
+    "match_detections",
+    "mean_average_precision",
+    "psnr",
+]
+
+
+def _as_boxes(boxes, name: str) -> np.ndarray:
+    array = np.asarray(boxes, dtype=np.float64)
+    if array.ndim == 1 and array.size == 0:
+        array = array.reshape(0, 4)
+    if array.ndim != 2 or array.shape[1] != 4:
+        raise ValueError(f"{name} must have shape (N, 4) as (x_min, y_min, x_max, y_max), "
+                         f"got {array.shape}.")  # fmt: skip
+    if np.any(array[:, 2] < array[:, 0]) or np.any(array[:, 3] < array[:, 1]):
+        raise ValueError(f"{name} has a box with x_max < x_min or y_max < y_min; boxes are "
+                         "(x_min, y_min, x_max, y_max).")  # fmt: skip
+    return array
+
+
+def iou_matrix(boxes_a, boxes_b) -> np.ndarray:
+    """Intersection over union of every box in ``boxes_a`` with every box in ``boxes_b``.
+
+    Parameters
+    ----------
+    boxes_a : array-like, shape (N, 4)
+    boxes_b : array-like, shape (M, 4)
+        Boxes as ``(x_min, y_min, x_max, y_max)``.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (N, M)
+        Values in [0, 1]; 0 where the union is empty.
+    """
+    a, b = _as_boxes(boxes_a, "boxes_a"), _as_boxes(boxes_b, "boxes_b")
+    left = np.maximum(a[:, None, 0], b[None, :, 0])
+    top = np.maximum(a[:, None, 1], b[None, :, 1])
+    right = np.minimum(a[:, None, 2], b[None, :, 2])
+    bottom = np.minimum(a[:, None, 3], b[None, :, 3])
+    intersection = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - intersection
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, intersection / np.where(union > 0, union, 1), 0.0)
+
+
+def box_iou(box_a, box_b) -> float:
+    """IoU of two boxes ``(x_min, y_min, x_max, y_max)``, e.g. ``box_iou((0,0,2,2), (1,1,3,3)) == 1/7``."""
+    return float(iou_matrix([box_a], [box_b])[0, 0])
+
+
+def match_detections(pred_boxes, pred_scores, true_boxes, iou_threshold: float = 0.5):
+    """Mark each detection of one class in one image as a true or false positive.
+
+    Detections are taken by decreasing score; each takes the unmatched
+    ground-truth box with the highest IoU, if that IoU is at least
+    ``iou_threshold``.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (N,)
+        True positive flags, in the order the detections were given.
+    """
+    pred_boxes = _as_boxes(pred_boxes, "pred_boxes")
+    true_boxes = _as_boxes(true_boxes, "true_boxes")
+    scores = np.asarray(pred_scores, dtype=np.float64).reshape(-1)
+    if len(scores) != len(pred_boxes):
+        raise ValueError(f"{len(pred_boxes)} boxes but {len(scores)} scores.")
+    is_true_positive = np.zeros(len(pred_boxes), dtype=bool)
+    if len(true_boxes) == 0 or len(pred_boxes) == 0:
+        return is_true_positive
+    overlaps = iou_matrix(pred_boxes, true_boxes)
+    taken = np.zeros(len(true_boxes), dtype=bool)
+    for index in np.argsort(-scores, kind="stable"):
+        candidates = np.where(taken, -1.0, overlaps[index])
+        best = int(np.argmax(candidates))
+        if candidates[best] >= iou_threshold:
+            taken[best] = True
+            is_true_positive[index] = True
+    return is_true_positive
+
+
+def average_precision(recall, precision, method: str = "all-points") -> float:
+    """Area under a precision-recall curve, as detection benchmarks define it.
+
+    Parameters
+    ----------
+    recall, precision : array-like, shape (K,)
+        The curve after each detection, in score order (recall non-decreasing).
+    method : {"all-points", "coco101"}
+        ``"all-points"``: PASCAL VOC 2010+ (exact area under the monotone
+        envelope). ``"coco101"``: mean of the envelope at recall 0, 0.01, ..., 1,
+        as pycocotools does.
+
+    Returns
+    -------
+    float
+    """
+    recall = np.asarray(recall, dtype=np.float64)
+    precision = np.asarray(precision, dtype=np.float64)
+    if recall.shape != precision.shape:
+        raise ValueError(f"recall and precision differ in shape: {recall.shape} vs {precision.shape}.")
+    if recall.size == 0:
+        return 0.0
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
+    if method == "all-points":
+        recall_steps = np.concatenate([[0.0], recall])
+        return float(np.sum((recall_steps[1:] - recall_steps[:-1]) * envelope))
+    if method == "coco101":
+        thresholds = np.linspace(0.0, 1.0, 101)
+        positions = np.searchsorted(recall, thresholds, side="left")
+        values = np.where(positions < len(recall), envelope[np.minimum(positions, len(recall) - 1)], 0.0)
+        return float(np.mean(values))
+    raise ValueError(f"method must be 'all-points' or 'coco101', got {method!r}.")
+
+
+def mean_average_precision(predictions, ground_truths, iou_threshold: float = 0.5,
+                           method: str = "all-points", return_per_class: bool = False):  # fmt: skip
+    """Mean average precision over classes (VOC-style mAP at ``iou_threshold``).
+
+    Parameters
+    ----------
+    predictions : list of dict
+        One dict per image with ``"boxes"`` (N, 4), ``"scores"`` (N,) and
+        ``"classes"`` (N,) of int.
+    ground_truths : list of dict
+        One dict per image (same order) with ``"boxes"`` (M, 4) and ``"classes"`` (M,).
+    iou_threshold : float, default 0.5
+    method : {"all-points", "coco101"}
+        See :func:`average_precision`.
+    return_per_class : bool, default False
+        Also return ``{class: AP}``.
+
+    Returns
+    -------
+    float, or (float, dict)
+        The mean over classes that have at least one ground-truth box.
+    """
+    if len(predictions) != len(ground_truths):
+        raise ValueError(f"{len(predictions)} prediction entries but {len(ground_truths)} "
+                         "ground-truth entries: give one of each per image.")  # fmt: skip
+    classes = sorted({int(c) for truth in ground_truths for c in np.asarray(truth["classes"]).reshape(-1)})
+    per_class = {}
+    for cls in classes:
+        scores, flags, num_true = [], [], 0
+        for pred, truth in zip(predictions, ground_truths):
+            true_mask = np.asarray(truth["classes"]).reshape(-1) == cls
+            pred_mask = np.asarray(pred["classes"]).reshape(-1) == cls
+            true_boxes = _as_boxes(truth["boxes"], "ground-truth boxes")[true_mask]
+            pred_boxes = _as_boxes(pred["boxes"], "predicted boxes")[pred_mask]
+            pred_scores = np.asarray(pred["scores"], dtype=np.float64).reshape(-1)[pred_mask]
+            num_true += len(true_boxes)
+            flags.append(match_detections(pred_boxes, pred_scores, true_boxes, iou_threshold))
+            scores.append(pred_scores)
+        scores, flags = np.concatenate(scores), np.concatenate(flags)
+        order = np.argsort(-scores, kind="stable")
+        true_positives = np.cumsum(flags[order])
+        false_positives = np.cumsum(~flags[order])
+        recall = true_positives / num_true
+        precision = true_positives / np.maximum(true_positives + false_positives, 1e-12)
+        per_class[cls] = average_precision(recall, precision, method)
+    mean_ap = float(np.mean(list(per_class.values()))) if per_class else 0.0
+    return (mean_ap, per_class) if return_per_class else mean_ap
+
+
+def psnr(reference, estimate, data_range: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in decibels: ``10 log10(data_range^2 / MSE)``.
+
+    Parameters
+    ----------
+    reference, estimate : array-like, same shape
+        Images (or batches of images), values in ``[0, data_range]``.
+    data_range : float, default 1.0
+
+    Returns
+    -------
+    float
+        Over the whole array (one MSE); ``inf`` when identical.
+    """
+    reference = np.asarray(reference, dtype=np.float64)
+    estimate = np.asarray(estimate, dtype=np.float64)
+    if reference.shape != estimate.shape:
+        raise ValueError(f"psnr needs equal shapes, got {reference.shape} and {estimate.shape}.")
+    mse = np.mean((reference - estimate) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(data_range**2 / mse))
