@@ -13,3 +13,9 @@ from .applications import (  # noqa: F401
     build_superres_cnn,
 )
 from .detector import DetectionLoss, build_grid_detector  # noqa: F401
+from .autoencoders import (  # noqa: F401
+    build_conv_autoencoder,
+    build_dense_autoencoder,
+    build_denoising_autoencoder,
+)
+from .gan import DCGAN, build_dcgan, build_discriminator, build_generator  # noqa: F401

@@ -1,0 +1,206 @@
+"""Measuring generated and reconstructed images.
+
+* :func:`psnr`: peak signal-to-noise ratio in dB, ``10 log10(MAX^2 / MSE)``.
+* Scores of generated digits from a classifier's probabilities ``p(y|x)``
+  (shape ``(N, K)``, rows summing to 1): :func:`inception_score`
+  (``exp(mean_x KL(p(y|x) || p(y)))``, between 1 and K), :func:`confident_share`,
+  :func:`class_coverage`; :func:`score_samples` computes them all at once.
+* :func:`nearest_training_images`: is the generator copying its training set?
+* :func:`build_judge_cnn`: a small CNN classifier to act as the judge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _as_probabilities(probabilities) -> np.ndarray:
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 2 or probabilities.shape[0] == 0:
+        raise ValueError(
+            f"probabilities must have shape (N, num_classes) with N >= 1, got {probabilities.shape}."
+        )
+    if np.any(probabilities < -1e-6) or not np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-3):
+        raise ValueError(
+            "each row of probabilities must be a distribution (non-negative, summing to 1): "
+            "apply a softmax to logits first."
+        )
+    return np.clip(probabilities, 0.0, 1.0)
+
+
+def psnr(reference, estimate, max_value: float = 1.0, per_image: bool = False):
+    """Peak signal-to-noise ratio, ``10 * log10(max_value**2 / MSE)``, in dB.
+
+    Parameters
+    ----------
+    reference, estimate : array-like, same shape
+        One image ``(H, W[, C])`` or a batch ``(N, H, W[, C])`` (a 4-D or 3-D
+        array whose first axis has several images is read as a batch when
+        ``per_image`` is True or ``ndim >= 4``).
+    max_value : float, default 1.0
+        The largest possible pixel value (1.0 for [0, 1] images, 255 for uint8).
+    per_image : bool, default False
+        Return one PSNR per image (first axis) instead of their mean.
+
+    Returns
+    -------
+    float or numpy.ndarray of shape (N,)
+        ``inf`` where the images are identical. For a batch, the default is the
+        mean of the per-image PSNRs (as ``tf.image.psnr`` followed by a mean).
+    """
+    reference = np.asarray(reference, dtype=np.float64)
+    estimate = np.asarray(estimate, dtype=np.float64)
+    if reference.shape != estimate.shape:
+        raise ValueError(f"reference and estimate differ in shape: {reference.shape} vs {estimate.shape}.")
+    if max_value <= 0:
+        raise ValueError(f"max_value must be positive, got {max_value!r}.")
+    is_batch = per_image or reference.ndim >= 4
+    if is_batch:
+        axes = tuple(range(1, reference.ndim))
+        mse = np.mean((reference - estimate) ** 2, axis=axes)
+    else:
+        mse = np.mean((reference - estimate) ** 2)
+    with np.errstate(divide="ignore"):
+        values = 10.0 * np.log10(max_value**2 / mse)
+    if per_image:
+        return values
+    return float(np.mean(values))
+
+
+def inception_score(probabilities, eps: float = 1e-12) -> float:
+    """Inception-style score ``exp(mean_x KL(p(y|x) || p(y)))``.
+
+    ``p(y)`` is the mean of the rows. The score is high when each sample is
+    classified confidently (low-entropy rows) *and* the classes are evenly used
+    (high-entropy marginal): at most K (= number of columns), for confident,
+    balanced samples; 1 when every row is the same (e.g. all uniform).
+
+    Parameters
+    ----------
+    probabilities : array-like, shape (N, K)
+        A classifier's softmax outputs for N generated images.
+    eps : float
+        Guards ``log(0)``.
+
+    Returns
+    -------
+    float
+        Between 1 and K.
+    """
+    probabilities = _as_probabilities(probabilities)
+    marginal = probabilities.mean(axis=0, keepdims=True)
+    kl = np.sum(probabilities * (np.log(probabilities + eps) - np.log(marginal + eps)), axis=1)
+    return float(np.exp(np.mean(kl)))
+
+
+def confident_share(probabilities, threshold: float = 0.9) -> float:
+    """Share of samples whose top class probability exceeds ``threshold`` (0 to 1)."""
+    probabilities = _as_probabilities(probabilities)
+    if not 0.0 <= threshold < 1.0:
+        raise ValueError(f"threshold must be in [0, 1), got {threshold!r}.")
+    return float(np.mean(probabilities.max(axis=1) > threshold))
+
+
+def class_counts(probabilities) -> np.ndarray:
+    """How many samples the classifier assigns to each class (argmax), shape (K,)."""
+    probabilities = _as_probabilities(probabilities)
+    return np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1])
+
+
+def class_coverage(probabilities, min_count: int = 1) -> int:
+    """Number of classes predicted (argmax) for at least ``min_count`` samples (0 to K)."""
+    return int(np.sum(class_counts(probabilities) >= min_count))
+
+
+def score_samples(classifier, images, batch_size: int = 500, threshold: float = 0.9) -> dict:
+    """Score generated images with a classifier that outputs class probabilities.
+
+    Parameters
+    ----------
+    classifier : keras.Model
+        Softmax outputs of shape ``(N, K)``, for inputs like ``images``.
+    images : numpy.ndarray, shape (N, 28, 28, 1), float in [0, 1]
+    batch_size : int, default 500
+    threshold : float, default 0.9
+
+    Returns
+    -------
+    dict
+        ``inception_score``, ``confident_share``, ``class_coverage``,
+        ``class_counts`` (array of shape (K,)) and ``probabilities`` (N, K).
+    """
+    images = np.asarray(images, dtype=np.float32)
+    probabilities = np.asarray(classifier.predict(images, batch_size=batch_size, verbose=0))
+    return {
+        "inception_score": inception_score(probabilities),
+        "confident_share": confident_share(probabilities, threshold),
+        "class_coverage": class_coverage(probabilities),
+        "class_counts": class_counts(probabilities),
+        "probabilities": probabilities,
+    }
+
+
+def nearest_training_images(samples, training_images, chunk_size: int = 10000):
+    """Find each sample's nearest training image (Euclidean distance on pixels).
+
+    Parameters
+    ----------
+    samples : array-like, shape (M, ...)
+    training_images : array-like, shape (N, ...)
+        Same per-image shape as ``samples``.
+    chunk_size : int, default 10000
+        Training images compared at a time (bounds memory).
+
+    Returns
+    -------
+    indices : numpy.ndarray of int, shape (M,)
+        Index into ``training_images`` of each sample's nearest neighbour.
+    distances : numpy.ndarray of float, shape (M,)
+        The Euclidean distances (same units as the pixels).
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    training_images = np.asarray(training_images)
+    if samples.shape[1:] != training_images.shape[1:]:
+        raise ValueError(
+            f"samples {samples.shape[1:]} and training images {training_images.shape[1:]} "
+            "must have the same per-image shape."
+        )
+    flat_samples = samples.reshape(len(samples), -1)
+    sample_norms = np.sum(flat_samples**2, axis=1, keepdims=True)
+    best_index = np.zeros(len(samples), dtype=np.int64)
+    best_squared = np.full(len(samples), np.inf)
+    for start in range(0, len(training_images), chunk_size):
+        chunk = training_images[start : start + chunk_size].reshape(-1, flat_samples.shape[1])
+        chunk = chunk.astype(np.float32)
+        squared = sample_norms + np.sum(chunk**2, axis=1) - 2.0 * flat_samples @ chunk.T
+        index = np.argmin(squared, axis=1)
+        value = squared[np.arange(len(samples)), index]
+        better = value < best_squared
+        best_squared[better] = value[better]
+        best_index[better] = index[better] + start
+    return best_index, np.sqrt(np.maximum(best_squared, 0.0))
+
+
+def build_judge_cnn(num_classes: int = 10):
+    """A small CNN digit classifier (about 99% on MNIST after 2 epochs) to judge samples.
+
+    Input ``(N, 28, 28, 1)`` in [0, 1]; output softmax probabilities ``(N, num_classes)``.
+    Compiled with Adam and sparse categorical cross-entropy.
+    """
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(num_classes, activation="softmax"),
+        ],
+        name="judge_cnn",
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model

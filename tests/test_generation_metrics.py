@@ -1,0 +1,113 @@
+"""Tests for course_utils.generation_metrics: PSNR by hand and against TF, scores on known inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import generation_metrics as gm
+
+
+def test_psnr_of_a_hand_computed_case():
+    reference = np.zeros((2, 2))
+    estimate = np.array([[0.1, 0.1], [0.1, 0.1]])  # MSE = 0.01 -> 10 log10(1 / 0.01) = 20 dB
+    assert gm.psnr(reference, estimate) == pytest.approx(20.0)
+
+
+def test_psnr_with_max_value_255():
+    reference = np.full((4, 4), 100.0)
+    estimate = reference + 5.0  # MSE 25 -> 10 log10(255^2 / 25) = 20 log10(51)
+    assert gm.psnr(reference, estimate, max_value=255) == pytest.approx(20 * np.log10(51))
+
+
+def test_psnr_is_infinite_for_identical_images():
+    image = np.random.default_rng(0).uniform(size=(5, 5))
+    assert gm.psnr(image, image) == np.inf
+
+
+def test_psnr_per_image_matches_tensorflow():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    reference = rng.uniform(size=(6, 28, 28, 1)).astype(np.float32)
+    estimate = np.clip(reference + rng.normal(0, 0.1, reference.shape), 0, 1).astype(np.float32)
+    expected = tf.image.psnr(reference, estimate, max_val=1.0).numpy()
+    np.testing.assert_allclose(gm.psnr(reference, estimate, per_image=True), expected, rtol=1e-4)
+    assert gm.psnr(reference, estimate) == pytest.approx(float(np.mean(expected)), rel=1e-4)
+
+
+def test_psnr_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="differ in shape"):
+        gm.psnr(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+def test_inception_score_is_k_for_confident_balanced_predictions():
+    probabilities = np.eye(10)[np.arange(100) % 10]
+    assert gm.inception_score(probabilities) == pytest.approx(10.0, rel=1e-6)
+
+
+def test_inception_score_is_one_for_identical_rows():
+    assert gm.inception_score(np.full((50, 10), 0.1)) == pytest.approx(1.0)
+    assert gm.inception_score(np.eye(10)[np.zeros(30, dtype=int)]) == pytest.approx(1.0)
+
+
+def test_inception_score_on_a_hand_computed_case():
+    # Two samples: [1, 0] and [0.5, 0.5]; marginal [0.75, 0.25].
+    # KL1 = log(1 / 0.75); KL2 = 0.5 log(0.5/0.75) + 0.5 log(0.5/0.25).
+    probabilities = np.array([[1.0, 0.0], [0.5, 0.5]])
+    kl1 = np.log(1 / 0.75)
+    kl2 = 0.5 * np.log(0.5 / 0.75) + 0.5 * np.log(2.0)
+    assert gm.inception_score(probabilities) == pytest.approx(np.exp((kl1 + kl2) / 2))
+
+
+def test_scores_reject_rows_that_are_not_distributions():
+    with pytest.raises(ValueError, match="softmax"):
+        gm.inception_score(np.array([[2.0, -1.0]]))
+
+
+def test_confident_share_and_coverage():
+    probabilities = np.array([[0.95, 0.05, 0.0], [0.6, 0.4, 0.0], [0.0, 0.05, 0.95], [0.1, 0.0, 0.9]])
+    assert gm.confident_share(probabilities) == pytest.approx(0.5)  # 0.9 is not > 0.9
+    np.testing.assert_array_equal(gm.class_counts(probabilities), [2, 0, 2])
+    assert gm.class_coverage(probabilities) == 2
+    assert gm.class_coverage(probabilities, min_count=3) == 0
+
+
+def test_nearest_training_images_matches_brute_force():
+    rng = np.random.default_rng(2)
+    training = rng.uniform(size=(57, 4, 4)).astype(np.float32)
+    samples = training[[3, 40]] + 0.01
+    indices, distances = gm.nearest_training_images(samples, training, chunk_size=10)
+    brute = np.linalg.norm(samples[:, None] - training[None], axis=(2, 3))
+    np.testing.assert_array_equal(indices, brute.argmin(axis=1))
+    np.testing.assert_allclose(distances, brute.min(axis=1), rtol=1e-3)
+    np.testing.assert_array_equal(indices, [3, 40])
+
+
+def test_nearest_training_images_checks_shapes():
+    with pytest.raises(ValueError, match="same per-image shape"):
+        gm.nearest_training_images(np.zeros((2, 4, 4)), np.zeros((3, 5, 5)))
+
+
+@pytest.fixture(scope="module")
+def trained_judge():
+    import course_utils as cu
+
+    cu.set_seed(0)
+    (x_train, y_train), (x_test, y_test) = cu.datasets.load_mnist(verbose=False)
+    x_train, y_train = cu.datasets.take_subset(x_train, y_train, 4000)
+    judge = gm.build_judge_cnn()
+    judge.fit(cu.datasets.to_float_images(x_train), y_train, epochs=3, batch_size=64, verbose=0)
+    return judge, cu.datasets.to_float_images(x_test[:500])
+
+
+def test_real_test_digits_score_near_the_top_and_noise_near_one(trained_judge):
+    judge, real_digits = trained_judge
+    real = gm.score_samples(judge, real_digits)
+    assert real["inception_score"] > 7.0
+    assert real["class_coverage"] == 10
+    assert real["confident_share"] > 0.7
+    noise = np.random.default_rng(0).uniform(size=(500, 28, 28, 1)).astype(np.float32)
+    scored_noise = gm.score_samples(judge, noise)
+    assert scored_noise["inception_score"] < 1.6
+    assert scored_noise["inception_score"] < real["inception_score"] / 4
