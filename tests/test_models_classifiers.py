@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from course_utils.models import build_cnn, build_dense, build_rnn, simple_rnn_forward
-from course_utils.models.classifiers import ARTICLE_CNN_PARAMS
+from course_utils.models.classifiers import (
+    ARTICLE_CNN_PARAMS,
+    draw_lstm_cell,
+    predictions_per_row,
+    relu_feature_maps,
+)
 
 
 def conv_params(kernel_height, kernel_width, channels_in, channels_out):
@@ -76,6 +81,13 @@ def test_cnn_outputs_one_probability_row_per_image(digits, options):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
+def test_cnn_batch_norm_pools_before_normalising():
+    names = [type(layer).__name__ for layer in build_cnn(batch_norm=True).layers]
+    assert names[:8] == ["Conv2D", "MaxPooling2D", "BatchNormalization", "Activation"] * 2
+    assert names[8:] == ["Conv2D", "BatchNormalization", "Activation", "Flatten", "Dense",
+                         "BatchNormalization", "Activation", "Dense"]  # fmt: skip
+
+
 def test_cnn_batch_norm_removes_conv_biases_and_adds_four_numbers_per_channel():
     # Each BatchNormalization has 4 numbers per channel (gamma, beta, moving mean, moving variance);
     # each conv / hidden dense loses its bias.
@@ -142,3 +154,58 @@ def test_numpy_simple_rnn_by_hand_for_two_steps():
 def test_numpy_simple_rnn_rejects_mismatched_weights():
     with pytest.raises(ValueError, match="features"):
         simple_rnn_forward(np.zeros((1, 2, 3)), np.zeros((4, 5)), np.zeros((5, 5)), np.zeros(5))
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_relu_feature_maps_match_a_keras_submodel(digits, batch_norm):
+    model = build_cnn(batch_norm=batch_norm)
+    maps = relu_feature_maps(model, digits)
+    if batch_norm:  # pooling comes before the normalisation and its ReLU
+        assert [array.shape for _, array in maps] == [(5, 13, 13, 32), (5, 5, 5, 64), (5, 3, 3, 64)]
+    else:
+        assert [array.shape for _, array in maps] == [
+            (5, 26, 26, 32),
+            (5, 11, 11, 64),
+            (5, 3, 3, 64),
+        ]
+    # the first map, rebuilt independently: conv (+ pool, batch norm) + ReLU on a fresh keras.Input
+    first_layers = model.layers[: 4 if batch_norm else 1]
+    inputs = keras.Input(shape=(28, 28, 1))
+    outputs = inputs
+    for layer in first_layers:
+        outputs = layer(outputs)
+    reference = keras.Model(inputs, outputs).predict(digits, verbose=0)
+    np.testing.assert_allclose(maps[0][1], reference, atol=1e-5)
+    assert maps[0][1].min() >= 0.0
+
+
+def test_relu_feature_maps_rejects_a_model_without_conv_maps(digits):
+    with pytest.raises(ValueError, match="CNN"):
+        relu_feature_maps(build_dense(), digits)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "simple_rnn"])
+def test_predictions_per_row_end_with_the_model_prediction(cell, digits):
+    model = build_rnn(cell=cell, units=16)
+    per_row = predictions_per_row(model, digits)
+    assert per_row.shape == (5, 28, 10)
+    np.testing.assert_allclose(per_row[:, -1], model.predict(digits, verbose=0), atol=1e-5)
+    # after 5 rows: the same model run on the first 5 rows only
+    first_rows = build_rnn(input_shape=(5, 28), cell=cell, units=16)
+    first_rows.set_weights(model.get_weights())
+    np.testing.assert_allclose(per_row[:, 4], first_rows.predict(digits[:, :5, :, 0], verbose=0),
+                               atol=1e-5)  # fmt: skip
+
+
+def test_predictions_per_row_refuses_stacked_layers(digits):
+    with pytest.raises(ValueError, match="exactly one"):
+        predictions_per_row(build_rnn(num_layers=2, units=8), digits)
+
+
+def test_draw_lstm_cell_names_the_three_gates():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    figure = draw_lstm_cell()
+    texts = " ".join(text.get_text() for text in figure.axes[0].texts)
+    assert all(word in texts for word in ("forget gate", "input gate", "output gate"))
