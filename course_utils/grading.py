@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -42,6 +43,7 @@ from .runner import find_repository_root, list_notebooks, resolve_notebooks
 
 __all__ = [
     "DEFAULT_CELL_TIMEOUT_S",
+    "GradingError",
     "Ungraded",
     "autograde",
     "check_release",
@@ -325,7 +327,8 @@ def collect(name: str, folder: Path, course_dir: Path, root: Path | None = None)
     Returns
     -------
     list of pathlib.Path
-        The submitted copies.
+        The submitted copies (each with a ``timestamp.txt`` of the collection time,
+        so that collecting a learner again makes autograde grade the new copy).
     """
     root = root or find_repository_root()
     (notebook,) = _course_notebooks([name], root)
@@ -343,12 +346,15 @@ def collect(name: str, folder: Path, course_dir: Path, root: Path | None = None)
     if not found:
         raise GradingError(f"No notebooks in {folder}: expected <student id>.ipynb files.")
     copies = []
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     for student, path in found.items():
         if not student or any(c in student for c in "/\\ *?"):
             raise GradingError(f"{student!r} cannot be a student id (from {path}).")
         target = Path(course_dir) / "submitted" / student / notebook.stem / notebook.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+        # nbgrader grades a submission again when its timestamp is newer than the last grading
+        (target.parent / "timestamp.txt").write_text(stamp, encoding="utf-8")
         copies.append(target)
     return copies
 
@@ -521,6 +527,8 @@ def find_ungraded(course_dir: Path, assignments: list[str] | None = None) -> lis
 def scores(course_dir: Path, assignment: str) -> dict[str, tuple[float, float]]:
     """Return ``{student: (score, max_score)}`` for one assignment from the gradebook."""
     with _gradebook(course_dir) as gradebook:
+        if assignment not in {a.name for a in gradebook.assignments}:
+            return {}
         return {s.student.id: (float(s.score), float(s.max_score))
                 for s in gradebook.assignment_submissions(assignment)}  # fmt: skip
 
@@ -608,6 +616,12 @@ def cli(argv: list[str] | None = None) -> int:
             found = autograde(arguments.notebooks, course_dir, arguments.timeout,
                               fast=not arguments.full, force=arguments.force,
                               student=arguments.student, root=root)  # fmt: skip
+            assignments = sorted({p.parent.name for p in course_dir.glob("submitted/*/*/*.ipynb")})
+            wanted = {nb.stem for nb in _course_notebooks(arguments.notebooks, root)} \
+                if arguments.notebooks else set(assignments)  # fmt: skip
+            for assignment in (a for a in assignments if a in wanted):
+                for student, (score, max_score) in sorted(scores(course_dir, assignment).items()):
+                    print(f"{assignment:24s} {student:20s} {score:g} / {max_score:g}")
             print(f"nbgrader's log: {course_dir / 'logs' / 'autograde.log'}")
             return _print_ungraded(found, show_manual=False)
         if arguments.command == "export":

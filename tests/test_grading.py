@@ -202,6 +202,25 @@ def test_committed_student_versions_equal_a_fresh_release(fresh_release):
     )
 
 
+# --------------------------------------------------------------------------- collect
+
+
+def test_collect_files_and_folders(tmp_path):
+    hand_ins = tmp_path / "hand-ins"
+    (hand_ins / "bob").mkdir(parents=True)
+    source = ROOT / "notebooks" / NOTEBOOK_NAMES[0]
+    (hand_ins / "alice.ipynb").write_bytes(source.read_bytes())
+    (hand_ins / "bob" / "Copy of notebook.ipynb").write_bytes(source.read_bytes())
+    copies = grading.collect(NOTEBOOK_NAMES[0][:2], hand_ins, tmp_path / "course", ROOT)
+    stem = source.stem
+    assert sorted(copies) == [tmp_path / "course" / "submitted" / s / stem / source.name
+                              for s in ("alice", "bob")]  # fmt: skip
+    assert all((c.parent / "timestamp.txt").read_text().endswith("UTC") for c in copies)
+    (hand_ins / "bob" / "second.ipynb").write_bytes(source.read_bytes())
+    with pytest.raises(grading.GradingError, match="exactly one notebook"):
+        grading.collect(NOTEBOOK_NAMES[0][:2], hand_ins, tmp_path / "course", ROOT)
+
+
 # --------------------------------------------------------------------------- autograde
 
 
