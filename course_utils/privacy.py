@@ -64,6 +64,8 @@ def per_example_gradients(model, loss_fn, images, labels):
         Computed with ``tf.vectorized_map`` (one vectorised backward pass,
         not a Python loop).
     """
+    import logging
+
     import tensorflow as tf
 
     variables = model.trainable_variables
@@ -75,7 +77,13 @@ def per_example_gradients(model, loss_fn, images, labels):
             loss = tf.reduce_sum(loss_fn(label[tf.newaxis], prediction))
         return tape.gradient(loss, variables)
 
-    return tf.vectorized_map(one_example, (images, labels))
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)  # TF warns that one convolution gradient is not vectorised
+    try:
+        return tf.vectorized_map(one_example, (images, labels))
+    finally:
+        tf_logger.setLevel(level)
 
 
 def clip_gradients(gradients, l2_norm_clip: float):
