@@ -57,7 +57,7 @@ class DigitScenes:
 
     def ground_truths(self) -> list:
         """The ground truth as ``[{"boxes", "classes"}, ...]`` for :func:`course_utils.metrics.mean_average_precision`."""
-        return [{"boxes": b, "classes": c} for b, c in zip(self.boxes, self.classes)]
+        return [{"boxes": b, "classes": c} for b, c in zip(self.boxes, self.classes, strict=False)]
 
 
 def _ink_box(digit: np.ndarray, threshold: float = 0.25):
@@ -165,7 +165,7 @@ def encode_targets(boxes_per_image, classes_per_image, image_size: int, grid_siz
         raise ValueError(f"image_size {image_size} must be a multiple of grid_size {grid_size}.")
     cell = image_size / grid_size
     targets = np.zeros((len(boxes_per_image), grid_size, grid_size, 6), dtype=np.float32)
-    for index, (boxes, classes) in enumerate(zip(boxes_per_image, classes_per_image)):
+    for index, (boxes, classes) in enumerate(zip(boxes_per_image, classes_per_image, strict=False)):
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
         areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
         for k in np.argsort(areas):  # small first, so a larger box in the same cell overwrites

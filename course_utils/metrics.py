@@ -168,7 +168,7 @@ def mean_average_precision(predictions, ground_truths, iou_threshold: float = 0.
     per_class = {}
     for cls in classes:
         scores, flags, num_true = [], [], 0
-        for pred, truth in zip(predictions, ground_truths):
+        for pred, truth in zip(predictions, ground_truths, strict=False):
             true_mask = np.asarray(truth["classes"]).reshape(-1) == cls
             pred_mask = np.asarray(pred["classes"]).reshape(-1) == cls
             true_boxes = _as_boxes(truth["boxes"], "ground-truth boxes")[true_mask]

@@ -23,7 +23,7 @@ def test_scenes_have_boxes_inside_the_image_and_1_to_4_digits(real_digits):
     assert 0.0 <= scenes.images.min() and scenes.images.max() <= 1.0
     counts = [len(b) for b in scenes.boxes]
     assert min(counts) >= 1 and max(counts) == 4
-    for boxes, classes in zip(scenes.boxes, scenes.classes):
+    for boxes, classes in zip(scenes.boxes, scenes.classes, strict=False):
         assert boxes.shape == (len(classes), 4)
         assert np.all(boxes[:, :2] >= 0) and np.all(boxes[:, 2:] <= 64)
         assert np.all(boxes[:, 2:] > boxes[:, :2])
@@ -54,8 +54,8 @@ def test_each_box_holds_the_ink_of_a_digit_of_its_class(real_digits):
     ink_templates = np.stack(ink_templates).reshape(10, -1)
     ink_templates -= ink_templates.mean(axis=1, keepdims=True)
     ink_templates /= np.linalg.norm(ink_templates, axis=1, keepdims=True)
-    for image, boxes, classes in zip(scenes.images, scenes.boxes, scenes.classes):
-        for box, digit in zip(boxes.astype(int), classes):
+    for image, boxes, classes in zip(scenes.images, scenes.boxes, scenes.classes, strict=False):
+        for box, digit in zip(boxes.astype(int), classes, strict=False):
             crop = resize(image[box[1]:box[3], box[0]:box[2], 0], (20, 20)).ravel()
             crop = (crop - crop.mean()) / np.linalg.norm(crop - crop.mean())
             assert int(np.argmax(ink_templates @ crop)) == digit

@@ -92,13 +92,13 @@ def test_map50_agrees_with_pycocotools(seed):
 
     predictions, truths = _random_detection_problem(seed)
     images, annotations, results = [], [], []
-    for image_id, (pred, truth) in enumerate(zip(predictions, truths), start=1):
+    for image_id, (pred, truth) in enumerate(zip(predictions, truths, strict=False), start=1):
         images.append({"id": image_id, "width": 100, "height": 100})
-        for box, cls in zip(truth["boxes"], truth["classes"]):
+        for box, cls in zip(truth["boxes"], truth["classes"], strict=False):
             w, h = box[2] - box[0], box[3] - box[1]
             annotations.append({"id": len(annotations) + 1, "image_id": image_id, "category_id": int(cls) + 1,
                                 "bbox": [box[0], box[1], w, h], "area": w * h, "iscrowd": 0})
-        for box, score, cls in zip(pred["boxes"], pred["scores"], pred["classes"]):
+        for box, score, cls in zip(pred["boxes"], pred["scores"], pred["classes"], strict=False):
             results.append({"image_id": image_id, "category_id": int(cls) + 1, "score": float(score),
                             "bbox": [box[0], box[1], box[2] - box[0], box[3] - box[1]]})
     with contextlib.redirect_stdout(io.StringIO()):

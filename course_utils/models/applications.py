@@ -156,6 +156,8 @@ class TimeBudgetSchedule(keras.callbacks.Callback):
     budget, where training stops (even in the middle of an epoch). So a slow
     machine runs fewer epochs, but every run ends with a fully annealed
     learning rate ("budgeted training", Li, Yumer and Ramanan, ICLR 2020).
+    The clock starts after the first batch, which includes the one-off
+    compilation of the training step.
 
     Parameters
     ----------
@@ -193,15 +195,16 @@ class TimeBudgetSchedule(keras.callbacks.Callback):
         return self.peak_learning_rate * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
     def on_train_begin(self, logs=None):
-        import time
-
-        self._start = time.perf_counter()
+        self._start = None
         self.model.optimizer.learning_rate = self.learning_rate_at(0.0)
 
     def on_train_batch_end(self, batch, logs=None):
         import time
 
         self.steps += 1
+        if self._start is None:  # the clock starts after the first batch (which also compiles)
+            self._start = time.perf_counter()
+            return
         self.elapsed_s = time.perf_counter() - self._start
         fraction = self.elapsed_s / self.budget_s
         if fraction >= 1.0:
