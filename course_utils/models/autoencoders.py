@@ -71,8 +71,8 @@ def build_conv_autoencoder(code_size: int = 32, filters: tuple = (32, 64),
     """Convolutional autoencoder with a dense bottleneck of ``code_size`` numbers.
 
     Encoder: two stride-2 3x3 convolutions (28 -> 14 -> 7), flatten, dense code.
-    Decoder: dense to 7x7, two stride-2 transposed convolutions back to 28x28,
-    then a 3x3 convolution with a sigmoid.
+    Decoder: the mirror image, dense to 7x7 then two stride-2 transposed
+    convolutions back to 28x28 (the last one with a sigmoid).
 
     Parameters
     ----------
@@ -99,14 +99,13 @@ def build_conv_autoencoder(code_size: int = 32, filters: tuple = (32, 64),
         keras.Input(shape=(code_size,)),
         keras.layers.Dense(7 * 7 * second, activation="relu"),
         keras.layers.Reshape((7, 7, second)),
-        keras.layers.Conv2DTranspose(second, 3, strides=2, padding="same", activation="relu"),
         keras.layers.Conv2DTranspose(first, 3, strides=2, padding="same", activation="relu"),
-        keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid"),
+        keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid"),
     ], name="decoder")  # fmt: skip
     return _assemble(encoder, decoder, "conv_autoencoder", learning_rate)
 
 
-def build_denoising_autoencoder(filters: int = 32, learning_rate: float = 2e-3) -> keras.Model:
+def build_denoising_autoencoder(filters: int = 24, learning_rate: float = 1e-3) -> keras.Model:
     """Fully convolutional denoiser (no dense bottleneck), for noisy -> clean training.
 
     28x28 -> 14x14 -> 7x7 and back, with a skip connection that adds the 14x14
@@ -115,14 +114,17 @@ def build_denoising_autoencoder(filters: int = 32, learning_rate: float = 2e-3) 
 
     Parameters
     ----------
-    filters : int, default 32
+    filters : int, default 24
         Feature maps at 28x28 and 14x14 (twice as many at 7x7).
-    learning_rate : float, default 2e-3
+    learning_rate : float, default 1e-3
 
     Returns
     -------
     keras.Model
-        ``(N, 28, 28, 1) -> (N, 28, 28, 1)``, compiled with the MSE loss.
+        ``(N, 28, 28, 1) -> (N, 28, 28, 1)``, compiled with the binary
+        cross-entropy loss (per pixel; MSE is reported as a metric). With the
+        MSE loss this network often collapses to an all-black output early on
+        (most MNIST pixels are black), after which its ReLUs never recover.
     """
     _check_positive_int("filters", filters)
     images = keras.Input(shape=IMAGE_SHAPE, name="noisy")
@@ -135,7 +137,8 @@ def build_denoising_autoencoder(filters: int = 32, learning_rate: float = 2e-3) 
     x = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
     outputs = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")(x)
     model = keras.Model(images, outputs, name="denoising_autoencoder")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=["mse"])  # fmt: skip
     return model
 
 
