@@ -372,7 +372,7 @@ class Ungraded:
     reason: str
 
     def line(self) -> str:
-        return f"{self.kind.upper():11s} {self.assignment:24s} {self.student:20s} {self.reason}"
+        return f"{self.kind.upper():11s} {self.assignment:28s} {self.student:20s} {self.reason}"
 
 
 def autograde(names: list[str] | None, course_dir: Path, timeout_s: int = DEFAULT_CELL_TIMEOUT_S,
@@ -621,7 +621,7 @@ def cli(argv: list[str] | None = None) -> int:
                 if arguments.notebooks else set(assignments)  # fmt: skip
             for assignment in (a for a in assignments if a in wanted):
                 for student, (score, max_score) in sorted(scores(course_dir, assignment).items()):
-                    print(f"{assignment:24s} {student:20s} {score:g} / {max_score:g}")
+                    print(f"{assignment:28s} {student:20s} {score:g} / {max_score:g}")
             print(f"nbgrader's log: {course_dir / 'logs' / 'autograde.log'}")
             return _print_ungraded(found, show_manual=False)
         if arguments.command == "export":
