@@ -80,6 +80,9 @@ def test_sample_grid_callback_keeps_a_grid_per_epoch():
     gan = gan_module.build_dcgan(latent_dim=8, width=8)
     images, labels = _tiny_batch()
     callback = gan_module.SampleGridCallback(num_images=10)
-    gan.fit(images, labels, batch_size=32, epochs=2, verbose=0, callbacks=[callback])
+    losses = gan_module.LossHistory()
+    gan.fit(images, labels, batch_size=32, epochs=2, verbose=0, callbacks=[callback, losses])
     assert [epoch for epoch, _ in callback.grids] == [1, 2]
     assert callback.grids[-1][1].shape == (10, 28, 28, 1)
+    assert len(losses.d_losses) == len(losses.g_losses) == 4  # 2 epochs x 2 batches
+    assert all(np.isfinite(losses.d_losses + losses.g_losses))

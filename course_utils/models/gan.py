@@ -14,7 +14,8 @@ Three pieces:
   gives visibly cleaner samples than the raw, oscillating generator.
 
 :class:`SampleGridCallback` keeps a grid of samples from fixed latent vectors
-after each epoch, so a notebook can show training progress.
+after each epoch, so a notebook can show training progress; :class:`LossHistory`
+records both losses after every step.
 """
 
 from __future__ import annotations
@@ -246,7 +247,8 @@ class DCGAN(keras.Model):
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result(),
+                "d_batch_loss": d_loss, "g_batch_loss": g_loss}  # fmt: skip
 
     def _seed_generator(self):
         if not hasattr(self, "_noise_seed"):
@@ -375,3 +377,20 @@ class SampleGridCallback(keras.callbacks.Callback):
             plot_image_grid(images, num_columns=10, cell_size=0.8,
                             suptitle=f"Samples after epoch {epoch + 1}")  # fmt: skip
             plt.show()
+
+
+class LossHistory(keras.callbacks.Callback):
+    """Record both losses after every batch (``fit``'s history keeps one value per epoch).
+
+    ``self.d_losses`` and ``self.g_losses`` are lists of floats, one per training step.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.d_losses, self.g_losses = [], []
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        if "d_batch_loss" in logs:
+            self.d_losses.append(float(logs["d_batch_loss"]))
+            self.g_losses.append(float(logs["g_batch_loss"]))
