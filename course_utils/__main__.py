@@ -17,6 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--fast", action="store_true", help="fast mode: small data, few steps")
     run.add_argument("--build-dir", type=Path, default=None, help="output folder (default build/)")
     run.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take")
+    commands.add_parser("grading", add_help=False,
+                        help="lecturers: release, collect, autograde, export, ungraded "
+                             "(python -m course_utils grading --help)")  # fmt: skip
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "grading":
+        from .grading import cli
+
+        return cli(argv[1:])
     arguments = parser.parse_args(argv)
     if arguments.command == "run":
         from .runner import run_course
