@@ -199,16 +199,18 @@ def _prunable_kernels(model):
 
 
 def prune_by_magnitude(model, sparsity: float) -> list[np.ndarray]:
-    """Zero the smallest-magnitude weights of every Dense and Conv kernel, in place.
+    """Zero the smallest-magnitude weights of the Dense and Conv kernels, in place (global pruning).
 
-    Each kernel loses ``round(sparsity * size)`` of its weights (those of
-    smallest ``|w|``); biases are kept.
+    One threshold for the whole network: the ``round(sparsity * total)``
+    kernel weights of smallest ``|w|`` over all kernels together are set to
+    zero, so a small layer whose weights are large (the first convolution)
+    keeps more of them than a big dense layer. Biases are kept.
 
     Parameters
     ----------
     model : keras.Model
     sparsity : float in [0, 1)
-        Fraction of each kernel's weights to remove.
+        Fraction of all kernel weights to remove.
 
     Returns
     -------
@@ -217,15 +219,20 @@ def prune_by_magnitude(model, sparsity: float) -> list[np.ndarray]:
     """
     if not 0.0 <= sparsity < 1.0:
         raise ValueError(f"sparsity must be in [0, 1), got {sparsity!r}.")
-    masks = []
-    for kernel in _prunable_kernels(model):
-        values = np.asarray(kernel.numpy())
-        num_removed = int(round(sparsity * values.size))
-        mask = np.ones(values.size, dtype=np.float32)
-        if num_removed:
-            mask[np.argsort(np.abs(values).ravel(), kind="stable")[:num_removed]] = 0.0
-        mask = mask.reshape(values.shape)
-        kernel.assign(values * mask)
+    kernels = _prunable_kernels(model)
+    if not kernels:
+        raise ValueError(f"Model {model.name!r} has no Dense or Conv kernels to prune.")
+    values = [np.asarray(kernel.numpy()) for kernel in kernels]
+    magnitudes = np.concatenate([np.abs(value).ravel() for value in values])
+    num_removed = int(round(sparsity * magnitudes.size))
+    keep = np.ones(magnitudes.size, dtype=np.float32)
+    if num_removed:
+        keep[np.argsort(magnitudes, kind="stable")[:num_removed]] = 0.0
+    masks, start = [], 0
+    for kernel, value in zip(kernels, values, strict=True):
+        mask = keep[start : start + value.size].reshape(value.shape)
+        start += value.size
+        kernel.assign(value * mask)
         masks.append(mask)
     return masks
 
