@@ -45,7 +45,7 @@ def test_training_steps_lower_the_loss_on_a_tiny_batch(builder):
     model = builder()
     images = _digits(32)
     before = model.evaluate(images, images, verbose=0, return_dict=True)["loss"]
-    for _ in range(15):
+    for _ in range(30):
         model.train_on_batch(images, images)
     after = model.evaluate(images, images, verbose=0, return_dict=True)["loss"]
     assert after < 0.8 * before
@@ -72,3 +72,16 @@ def test_reconstruction_errors_explain_a_flat_output():
     flat = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Flatten()])
     with pytest.raises(ValueError, match="must return the input's shape"):
         ae.reconstruction_errors(flat, np.zeros((2, 28, 28, 1), np.float32))
+
+
+def test_image_dataset_pairs_images_with_themselves_or_with_fresh_noise():
+    images = np.full((10, 28, 28, 1), 0.5, np.float32)
+    inputs, targets = next(iter(ae.image_dataset(images, batch_size=4)))
+    np.testing.assert_array_equal(inputs.numpy(), targets.numpy())
+    noisy = ae.image_dataset(images, batch_size=10, noise_std=0.1, seed=1)
+    first_inputs, first_targets = next(iter(noisy))
+    second_inputs, _ = next(iter(noisy))  # a second epoch draws new noise
+    np.testing.assert_array_equal(first_targets.numpy(), images)
+    assert abs(float(np.std(first_inputs.numpy() - images)) - 0.1) < 0.01
+    assert first_inputs.numpy().min() >= 0.0 and first_inputs.numpy().max() <= 1.0
+    assert not np.array_equal(first_inputs.numpy(), second_inputs.numpy())

@@ -86,3 +86,14 @@ def test_sample_grid_callback_keeps_a_grid_per_epoch():
     assert callback.grids[-1][1].shape == (10, 28, 28, 1)
     assert len(losses.d_losses) == len(losses.g_losses) == 4  # 2 epochs x 2 batches
     assert all(np.isfinite(losses.d_losses + losses.g_losses))
+
+
+def test_training_dataset_scales_to_minus_one_one_and_keeps_pairs():
+    images = np.linspace(0, 1, 6 * 784, dtype=np.float32).reshape(6, 28, 28, 1)
+    labels = np.arange(6)
+    batches = list(gan_module.training_dataset(images, labels, batch_size=4))
+    assert len(batches) == 1  # the incomplete batch is dropped
+    batch_images, batch_labels = (tensor.numpy() for tensor in batches[0])
+    assert batch_images.shape == (4, 28, 28, 1)
+    for image, label in zip(batch_images, batch_labels, strict=True):
+        np.testing.assert_allclose(image, images[label] * 2 - 1, atol=1e-6)

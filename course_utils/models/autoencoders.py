@@ -162,6 +162,51 @@ def add_gaussian_noise(images, std: float = 0.4, seed: int = 0) -> np.ndarray:
     return np.clip(images + noise, 0.0, 1.0)
 
 
+def image_dataset(images, batch_size: int = 128, noise_std: float | None = None,
+                  seed: int = 0, shuffle: bool = True):  # fmt: skip
+    """A ``tf.data`` pipeline of ``(input, target)`` batches for training an autoencoder.
+
+    The target is the clean image; the input is the same image, or, with
+    ``noise_std``, the image plus fresh N(0, noise_std^2) noise clipped to [0, 1],
+    drawn anew every epoch (more varied than one fixed noisy copy, and no second
+    copy of the training set in memory).
+
+    Parameters
+    ----------
+    images : numpy.ndarray of float32, shape (N, 28, 28, 1), values in [0, 1]
+    batch_size : int, default 128
+    noise_std : float or None, default None
+    seed : int, default 0
+        Seeds the shuffling and the noise.
+    shuffle : bool, default True
+
+    Returns
+    -------
+    tf.data.Dataset
+        Yields ``(inputs, targets)``, each float32 of shape ``(batch, 28, 28, 1)``.
+    """
+    import tensorflow as tf
+
+    _check_positive_int("batch_size", batch_size)
+    if noise_std is not None and noise_std < 0:
+        raise ValueError(f"noise_std must be non-negative or None, got {noise_std!r}.")
+    images = tf.constant(np.asarray(images, dtype=np.float32))
+    # Shuffle indices, not images: a shuffle buffer of images would hold a second copy.
+    dataset = tf.data.Dataset.range(int(images.shape[0]))
+    if shuffle:
+        dataset = dataset.shuffle(int(images.shape[0]), seed=seed)
+    dataset = dataset.batch(batch_size).map(lambda indices: tf.gather(images, indices))
+    if noise_std is None:
+        return dataset.map(lambda clean: (clean, clean)).prefetch(2)
+    generator = tf.random.Generator.from_seed(seed)
+
+    def add_noise(clean):
+        noise = generator.normal(tf.shape(clean), stddev=noise_std)
+        return tf.clip_by_value(clean + noise, 0.0, 1.0), clean
+
+    return dataset.map(add_noise).prefetch(2)
+
+
 def reconstruction_errors(model, images, batch_size: int = 500) -> np.ndarray:
     """Per-image mean squared reconstruction error, shape ``(N,)``.
 

@@ -303,6 +303,45 @@ class DCGAN(keras.Model):
         return np.clip((images + 1.0) / 2.0, 0.0, 1.0).astype(np.float32)
 
 
+def training_dataset(images, labels=None, batch_size: int = 128, seed: int = 0):
+    """A shuffled ``tf.data`` pipeline of GAN training batches, pixels mapped to [-1, 1].
+
+    Parameters
+    ----------
+    images : numpy.ndarray of float32, shape (N, 28, 28, 1), values in [0, 1]
+    labels : array-like of int, shape (N,), optional
+        Needed for a conditional GAN.
+    batch_size : int, default 128
+        Incomplete last batches are dropped.
+    seed : int, default 0
+
+    Returns
+    -------
+    tf.data.Dataset
+        Batches ``(images, labels)`` (or images alone), images in [-1, 1].
+        Indices are shuffled, not images, so no second copy of the data is made.
+    """
+    import tensorflow as tf
+
+    _check_positive_int("batch_size", batch_size)
+    images = tf.constant(np.asarray(images, dtype=np.float32))
+    count = int(images.shape[0])
+    label_tensor = None
+    if labels is not None:
+        labels = np.asarray(labels).astype(np.int32).reshape(-1)
+        if len(labels) != count:
+            raise ValueError(f"{count} images but {len(labels)} labels.")
+        label_tensor = tf.constant(labels)
+    dataset = tf.data.Dataset.range(count).shuffle(count, seed=seed)
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+
+    def gather(indices):
+        batch = tf.gather(images, indices) * 2.0 - 1.0
+        return batch if label_tensor is None else (batch, tf.gather(label_tensor, indices))
+
+    return dataset.map(gather).prefetch(2)
+
+
 def build_dcgan(latent_dim: int = 64, num_classes: int | None = 10, width: int = 64,
                 ema_decay: float | None = 0.999, d_learning_rate: float = 2e-4,
                 g_learning_rate: float = 2e-4, beta_1: float = 0.5, **kwargs) -> DCGAN:  # fmt: skip
