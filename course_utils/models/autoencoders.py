@@ -105,7 +105,7 @@ def build_conv_autoencoder(code_size: int = 32, filters: tuple = (32, 64),
     return _assemble(encoder, decoder, "conv_autoencoder", learning_rate)
 
 
-def build_denoising_autoencoder(filters: int = 24, learning_rate: float = 1e-3) -> keras.Model:
+def build_denoising_autoencoder(filters: int = 24, learning_rate=1e-3) -> keras.Model:
     """Fully convolutional denoiser (no dense bottleneck), for noisy -> clean training.
 
     28x28 -> 14x14 -> 7x7 and back, with a skip connection that adds the 14x14
@@ -116,7 +116,8 @@ def build_denoising_autoencoder(filters: int = 24, learning_rate: float = 1e-3) 
     ----------
     filters : int, default 24
         Feature maps at 28x28 and 14x14 (twice as many at 7x7).
-    learning_rate : float, default 1e-3
+    learning_rate : float or keras.optimizers.schedules.LearningRateSchedule, default 1e-3
+        Adam's step size (a schedule such as ``CosineDecay`` ends training finer).
 
     Returns
     -------
@@ -190,12 +191,18 @@ def image_dataset(images, batch_size: int = 128, noise_std: float | None = None,
     _check_positive_int("batch_size", batch_size)
     if noise_std is not None and noise_std < 0:
         raise ValueError(f"noise_std must be non-negative or None, got {noise_std!r}.")
-    images = tf.constant(np.asarray(images, dtype=np.float32))
-    # Shuffle indices, not images: a shuffle buffer of images would hold a second copy.
-    dataset = tf.data.Dataset.range(int(images.shape[0]))
-    if shuffle:
-        dataset = dataset.shuffle(int(images.shape[0]), seed=seed)
-    dataset = dataset.batch(batch_size).map(lambda indices: tf.gather(images, indices))
+    images = np.asarray(images, dtype=np.float32)
+    image_shape = images.shape[1:]
+
+    def gather(indices):  # reads the NumPy array in place: no copy of the training set
+        batch = tf.numpy_function(lambda rows: images[rows], [indices], tf.float32)
+        batch.set_shape((None, *image_shape))
+        return batch
+
+    dataset = tf.data.Dataset.range(len(images))
+    if shuffle:  # shuffle indices, not images: a buffer of images would be a second copy
+        dataset = dataset.shuffle(len(images), seed=seed)
+    dataset = dataset.batch(batch_size).map(gather)
     if noise_std is None:
         return dataset.map(lambda clean: (clean, clean)).prefetch(2)
     generator = tf.random.Generator.from_seed(seed)

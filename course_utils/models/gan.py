@@ -324,8 +324,8 @@ def training_dataset(images, labels=None, batch_size: int = 128, seed: int = 0):
     import tensorflow as tf
 
     _check_positive_int("batch_size", batch_size)
-    images = tf.constant(np.asarray(images, dtype=np.float32))
-    count = int(images.shape[0])
+    images = np.asarray(images, dtype=np.float32)
+    count = len(images)
     label_tensor = None
     if labels is not None:
         labels = np.asarray(labels).astype(np.int32).reshape(-1)
@@ -335,8 +335,10 @@ def training_dataset(images, labels=None, batch_size: int = 128, seed: int = 0):
     dataset = tf.data.Dataset.range(count).shuffle(count, seed=seed)
     dataset = dataset.batch(batch_size, drop_remainder=True)
 
-    def gather(indices):
-        batch = tf.gather(images, indices) * 2.0 - 1.0
+    def gather(indices):  # reads the NumPy array in place: no copy of the training set
+        batch = tf.numpy_function(lambda rows: images[rows], [indices], tf.float32)
+        batch.set_shape((None, *images.shape[1:]))
+        batch = batch * 2.0 - 1.0
         return batch if label_tensor is None else (batch, tf.gather(label_tensor, indices))
 
     return dataset.map(gather).prefetch(2)
