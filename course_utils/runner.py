@@ -74,10 +74,10 @@ def resolve_notebooks(names: list[str], notebooks_dir: Path) -> list[Path]:
             continue
         matches = [nb for nb in available if nb.name == name or nb.stem == name
                    or nb.name.startswith(f"{name}_")]  # fmt: skip
-        if len(matches) != 1:
+        if not matches:  # "07" selects 07_1_..., 07_2_... (a topic split into parts)
             known = ", ".join(nb.name for nb in available)
-            raise SystemExit(f"No single notebook matches {name!r}; the notebooks are: {known}")
-        chosen.append(matches[0])
+            raise SystemExit(f"No notebook matches {name!r}; the notebooks are: {known}")
+        chosen.extend(match for match in matches if match not in chosen)
     return chosen
 
 

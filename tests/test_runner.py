@@ -85,3 +85,15 @@ def test_runner_on_notebook_00_in_fast_mode_reports_accuracy_and_memory(tmp_path
     assert 0.5 < entry["metrics"]["dense_test_accuracy"] <= 1.0
     assert 200 < entry["peak_rss_mib"] < 2048
     assert "00_background.ipynb | ok" in (tmp_path / "results.md").read_text()
+
+
+def test_a_number_prefix_selects_every_part_of_a_split_notebook(tmp_path):
+    from course_utils.runner import resolve_notebooks
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("06_x.ipynb", "07_1_a.ipynb", "07_2_b.ipynb", "07_3_c.ipynb"):
+        (folder / name).write_text("{}")
+    assert [p.name for p in resolve_notebooks(["07"], folder)] == ["07_1_a.ipynb", "07_2_b.ipynb", "07_3_c.ipynb"]
+    assert [p.name for p in resolve_notebooks(["07_2", "06"], folder)] == ["07_2_b.ipynb", "06_x.ipynb"]
+    assert len(resolve_notebooks([], folder)) == 4

@@ -4,7 +4,6 @@ Submodules, one family each: ``classifiers`` (dense, CNN, RNN), ``autoencoders``
 ``gan``. Their public builders are re-exported here.
 """
 
-from .classifiers import build_cnn, build_dense, build_rnn, simple_rnn_forward  # noqa: F401
 from .applications import (  # noqa: F401
     TimeBudgetSchedule,
     build_cifar_cnn,
@@ -12,10 +11,11 @@ from .applications import (  # noqa: F401
     build_restoration_autoencoder,
     build_superres_cnn,
 )
-from .detector import DetectionLoss, build_grid_detector  # noqa: F401
 from .autoencoders import (  # noqa: F401
     build_conv_autoencoder,
-    build_dense_autoencoder,
     build_denoising_autoencoder,
+    build_dense_autoencoder,
 )
+from .classifiers import build_cnn, build_dense, build_rnn, simple_rnn_forward  # noqa: F401
+from .detector import DetectionLoss, build_grid_detector  # noqa: F401
 from .gan import DCGAN, build_dcgan, build_discriminator, build_generator  # noqa: F401
