@@ -226,7 +226,9 @@ def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
     metrics = load_metrics(results_dir)
     if (results_dir / "metrics.json").exists():
         (results_dir / "metrics.json").unlink()
-    if not any(results_dir.iterdir()):
+    if not results_dir.is_dir():  # removed meanwhile (e.g. a second run sharing the folder)
+        pass
+    elif not any(results_dir.iterdir()):
         results_dir.rmdir()
     else:  # artifacts/<name>.npy -> build/artifacts/<stem>/<name>.npy
         nested = results_dir / "artifacts"
