@@ -120,7 +120,7 @@ def test_rnn_parameter_counts_and_one_prediction_per_image(cell, expected, digit
 
 
 def test_rnn_accepts_a_channel_axis_and_stacks_layers(digits):
-    model = build_rnn(input_shape=(28, 28, 1), num_layers=2, units=32, bidirectional=True)
+    model = build_rnn(image_shape=(28, 28, 1), num_layers=2, units=32, bidirectional=True)
     probabilities = np.asarray(model(digits))
     assert probabilities.shape == (5, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
@@ -191,7 +191,7 @@ def test_predictions_per_row_end_with_the_model_prediction(cell, digits):
     assert per_row.shape == (5, 28, 10)
     np.testing.assert_allclose(per_row[:, -1], model.predict(digits, verbose=0), atol=1e-5)
     # after 5 rows: the same model run on the first 5 rows only
-    first_rows = build_rnn(input_shape=(5, 28), cell=cell, units=16)
+    first_rows = build_rnn(image_shape=(5, 28), cell=cell, units=16)
     first_rows.set_weights(model.get_weights())
     np.testing.assert_allclose(per_row[:, 4], first_rows.predict(digits[:, :5, :, 0], verbose=0),
                                atol=1e-5)  # fmt: skip

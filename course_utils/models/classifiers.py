@@ -44,19 +44,19 @@ ARTICLE_CNN_PARAMS = 93_322
 RNN_CELLS = ("lstm", "gru", "simple_rnn")
 
 
-def _check_shape(input_shape, allowed_ranks, builder):
-    if not isinstance(input_shape, Sequence) or not all(
-        isinstance(size, (int, np.integer)) and size > 0 for size in input_shape
+def _check_shape(image_shape, allowed_ranks, builder):
+    if not isinstance(image_shape, Sequence) or not all(
+        isinstance(size, (int, np.integer)) and size > 0 for size in image_shape
     ):
         raise ValueError(
-            f"{builder}: input_shape must be a tuple of positive ints, got {input_shape!r}."
+            f"{builder}: image_shape must be a tuple of positive ints, got {image_shape!r}."
         )
-    if len(input_shape) not in allowed_ranks:
+    if len(image_shape) not in allowed_ranks:
         raise ValueError(
-            f"{builder}: input_shape must have {' or '.join(map(str, allowed_ranks))} entries "
-            f"(no batch axis), got {tuple(input_shape)}."
+            f"{builder}: image_shape must have {' or '.join(map(str, allowed_ranks))} entries "
+            f"(no batch axis), got {tuple(image_shape)}."
         )
-    return tuple(int(size) for size in input_shape)
+    return tuple(int(size) for size in image_shape)
 
 
 def _check_classes(num_classes, builder):
@@ -71,13 +71,13 @@ def _check_dropout(dropout, builder):
     return float(dropout)
 
 
-def build_dense(input_shape=(28, 28, 1), num_classes: int = 10, hidden_units=(128,),
+def build_dense(image_shape=(28, 28, 1), num_classes: int = 10, hidden_units=(128,),
                 dropout: float = 0.0, name: str = "dense_baseline"):  # fmt: skip
     """A fully connected baseline: Flatten, ReLU Dense layers, softmax.
 
     Parameters
     ----------
-    input_shape : tuple of int, default (28, 28, 1)
+    image_shape : tuple of int, default (28, 28, 1)
         One image, without the batch axis.
     num_classes : int, default 10
     hidden_units : sequence of int, default (128,)
@@ -94,10 +94,10 @@ def build_dense(input_shape=(28, 28, 1), num_classes: int = 10, hidden_units=(12
     """
     import keras
 
-    input_shape = _check_shape(input_shape, (1, 2, 3), "build_dense")
+    image_shape = _check_shape(image_shape, (1, 2, 3), "build_dense")
     num_classes = _check_classes(num_classes, "build_dense")
     dropout = _check_dropout(dropout, "build_dense")
-    layers = [keras.Input(shape=input_shape), keras.layers.Flatten()]
+    layers = [keras.Input(shape=image_shape), keras.layers.Flatten()]
     for units in hidden_units:
         layers.append(keras.layers.Dense(int(units), activation="relu"))
         if dropout:
@@ -106,7 +106,7 @@ def build_dense(input_shape=(28, 28, 1), num_classes: int = 10, hidden_units=(12
     return keras.Sequential(layers, name=name)
 
 
-def build_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 64),
+def build_cnn(image_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 64),
               kernel_size: int = 3, dense_units: int = 64, batch_norm: bool = False,
               dropout: float = 0.0, padding: str = "valid", augment_shift: float = 0.0,
               name: str = "cnn"):  # fmt: skip
@@ -127,7 +127,7 @@ def build_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 6
 
     Parameters
     ----------
-    input_shape : tuple of int, default (28, 28, 1)
+    image_shape : tuple of int, default (28, 28, 1)
         ``(height, width, channels)``, without the batch axis.
     num_classes : int, default 10
     filters : sequence of int, default (32, 64, 64)
@@ -167,7 +167,7 @@ def build_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 6
     """
     import keras
 
-    input_shape = _check_shape(input_shape, (3,), "build_cnn")
+    image_shape = _check_shape(image_shape, (3,), "build_cnn")
     num_classes = _check_classes(num_classes, "build_cnn")
     dropout = _check_dropout(dropout, "build_cnn")
     if padding not in ("valid", "same"):
@@ -182,19 +182,19 @@ def build_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 6
             f"build_cnn: augment_shift is a fraction in [0, 0.5), got {augment_shift!r}."
         )
 
-    size = min(input_shape[:2])
+    size = min(image_shape[:2])
     for index in range(len(filters)):
         size = size - (kernel_size - 1) if padding == "valid" else size
         if index < len(filters) - 1:
             size //= 2
         if size < 1:
             raise ValueError(
-                f"build_cnn: a {input_shape[0]}x{input_shape[1]} image is too small for "
+                f"build_cnn: a {image_shape[0]}x{image_shape[1]} image is too small for "
                 f"{len(filters)} convolutions of {kernel_size}x{kernel_size} with padding="
                 f"{padding!r}; use fewer filters entries or padding='same'."
             )
 
-    layers = [keras.Input(shape=input_shape)]
+    layers = [keras.Input(shape=image_shape)]
     if augment_shift:
         layers.append(keras.layers.RandomTranslation(augment_shift, augment_shift,
                                                      fill_mode="constant"))  # fmt: skip
@@ -227,7 +227,7 @@ def build_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 6
     return keras.Sequential(layers, name=name)
 
 
-def build_rnn(input_shape=(28, 28), num_classes: int = 10, cell: str = "lstm", units: int = 128,
+def build_rnn(image_shape=(28, 28), num_classes: int = 10, cell: str = "lstm", units: int = 128,
               num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
               name: str | None = None):  # fmt: skip
     """A classifier that reads an image row by row, as a sequence.
@@ -240,7 +240,7 @@ def build_rnn(input_shape=(28, 28), num_classes: int = 10, cell: str = "lstm", u
 
     Parameters
     ----------
-    input_shape : tuple of int, default (28, 28)
+    image_shape : tuple of int, default (28, 28)
         ``(rows, columns)``, or ``(rows, columns, 1)`` for images with a
         channel axis (it is dropped by a ``Reshape``).
     num_classes : int, default 10
@@ -263,24 +263,24 @@ def build_rnn(input_shape=(28, 28), num_classes: int = 10, cell: str = "lstm", u
     """
     import keras
 
-    input_shape = _check_shape(input_shape, (2, 3), "build_rnn")
+    image_shape = _check_shape(image_shape, (2, 3), "build_rnn")
     num_classes = _check_classes(num_classes, "build_rnn")
     dropout = _check_dropout(dropout, "build_rnn")
     cells = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU,
              "simple_rnn": keras.layers.SimpleRNN}  # fmt: skip
     if cell not in cells:
         raise ValueError(f"build_rnn: cell must be one of {RNN_CELLS}, got {cell!r}.")
-    if len(input_shape) == 3 and input_shape[2] != 1:
+    if len(image_shape) == 3 and image_shape[2] != 1:
         raise ValueError(
-            f"build_rnn: a 3-entry input_shape must end with 1 channel, got {input_shape}; "
+            f"build_rnn: a 3-entry image_shape must end with 1 channel, got {image_shape}; "
             "reshape colour images to (rows, columns * channels) first."
         )
     if not isinstance(num_layers, (int, np.integer)) or num_layers < 1:
         raise ValueError(f"build_rnn: num_layers must be an int >= 1, got {num_layers!r}.")
 
-    layers = [keras.Input(shape=input_shape)]
-    if len(input_shape) == 3:
-        layers.append(keras.layers.Reshape(input_shape[:2]))
+    layers = [keras.Input(shape=image_shape)]
+    if len(image_shape) == 3:
+        layers.append(keras.layers.Reshape(image_shape[:2]))
     for index in range(num_layers):
         recurrent = cells[cell](int(units), return_sequences=index < num_layers - 1)
         layers.append(keras.layers.Bidirectional(recurrent) if bidirectional else recurrent)
