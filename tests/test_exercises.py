@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from course_utils.exercises import (
@@ -75,9 +74,14 @@ def test_every_notebook_has_at_least_two_exercises_with_hints_and_solutions():
 
 
 def _solution_function(key):
-    namespace = {"np": np}
-    exec(get_exercise(key).solution_code, namespace)  # noqa: S102 - the course's own reference code
-    return [value for name, value in namespace.items() if callable(value) and name != "np"][-1]
+    return get_exercise(key).reference_answer()
+
+
+def test_reference_answer_returns_the_named_function_or_explains():
+    exercise = get_exercise("00.accuracy")
+    assert exercise.reference_answer("accuracy").__name__ == "accuracy"
+    with pytest.raises(ValueError, match="not 'nope'"):
+        exercise.reference_answer("nope")
 
 
 @pytest.mark.parametrize("key", ["00.scale_images", "00.dense_param_count", "00.accuracy"])

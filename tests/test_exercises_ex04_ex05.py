@@ -17,9 +17,7 @@ EXERCISES = [
 
 
 def _solution_function(key: str, name: str):
-    namespace: dict = {"np": np, "keras": keras}
-    exec(get_exercise(key).solution_code, namespace)
-    return namespace[name]
+    return get_exercise(key).reference_answer(name)
 
 
 def _untouched(*args, **kwargs):

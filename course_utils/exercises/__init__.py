@@ -162,6 +162,31 @@ class Exercise:
         print(self.solution_code)
         return self.solution_code
 
+    def reference_answer(self, name: str | None = None):
+        """Run the reference solution and return the function it defines.
+
+        For lecturers and tests: ``check(reference_answer())`` must pass.
+
+        Parameters
+        ----------
+        name : str, optional
+            The function to return when the solution defines several
+            (default: the last one it defines).
+        """
+        import keras
+
+        namespace: dict = {"np": np, "keras": keras}
+        exec(self.solution_code, namespace)  # noqa: S102 - the course's own reference code
+        defined = [key for key, value in namespace.items()
+                   if callable(value) and key not in {"np", "keras", "__builtins__"}]  # fmt: skip
+        if name is None:
+            if not defined:
+                raise ValueError(f"The solution of {self.key} defines no function.")
+            name = defined[-1]
+        if name not in namespace:
+            raise ValueError(f"The solution of {self.key} defines {defined}, not {name!r}.")
+        return namespace[name]
+
 
 _REGISTRY: dict[str, Exercise] = {}
 _loaded_all = False
