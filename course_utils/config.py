@@ -18,7 +18,11 @@ import random
 
 import numpy as np
 
-FAST_ENV_VAR = "COURSE_FAST"
+#: Environment variables of the course, named once here and imported everywhere.
+FAST_ENV_VAR = "COURSE_FAST"  # "1": fast mode
+DATA_DIR_ENV_VAR = "COURSE_DATA_DIR"  # a local mirror of the data sets
+RESULTS_DIR_ENV_VAR = "COURSE_RESULTS_DIR"  # set by the runner: where metrics/artifacts go
+NOTEBOOK_ENV_VAR = "COURSE_NOTEBOOK"  # set by the runner: the notebook being run
 DEFAULT_SEED = 42
 
 _TRUE_WORDS = {"1", "true", "yes", "on"}

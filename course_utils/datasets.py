@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-DATA_DIR_ENV_VAR = "COURSE_DATA_DIR"
+from .config import DATA_DIR_ENV_VAR
 
 #: SHA-256 of the official files, by data set and file name. A mirror or a
 #: download must match these byte for byte.
@@ -127,8 +127,8 @@ def data_dir() -> Path | None:
     """Return the local mirror folder, or None if there is none.
 
     ``COURSE_DATA_DIR`` wins when set (it must then exist). Otherwise the
-    ``data/`` folder of the course repository is used when the current folder
-    lies inside a checkout of it.
+    ``data/`` folder next to the package is used when course_utils runs from a
+    checkout (an editable install) and a lecturer copied data sets into it.
 
     Returns
     -------
@@ -143,10 +143,9 @@ def data_dir() -> Path | None:
                 "that holds mnist/, fashion-mnist/ ... or unset it."
             )
         return path.resolve()
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file() and (folder / "course_utils").is_dir():
-            return folder / "data" if (folder / "data").is_dir() else None
+    beside_package = Path(__file__).resolve().parents[1] / "data"  # a checkout's data/ folder
+    if beside_package.is_dir() and any(path.is_dir() for path in beside_package.iterdir()):
+        return beside_package
     return None
 
 

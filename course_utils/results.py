@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS_DIR_ENV_VAR = "COURSE_RESULTS_DIR"
-NOTEBOOK_ENV_VAR = "COURSE_NOTEBOOK"
+from .config import RESULTS_DIR_ENV_VAR
+
 METRICS_FILE_NAME = "metrics.json"
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-.]+$")
 

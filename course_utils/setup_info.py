@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import platform
 
-from .config import FAST_ENV_VAR, is_fast
-from .datasets import DATA_DIR_ENV_VAR, data_dir
+from .config import DATA_DIR_ENV_VAR, FAST_ENV_VAR, is_fast
+from .datasets import data_dir
 
 
 def describe_setup() -> str:

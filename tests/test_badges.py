@@ -1,11 +1,11 @@
-"""Launch badges and the Colab install line (course_utils.badges)."""
+"""Launch badges and the Colab install line (course_utils.tooling.badges)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from course_utils import badges
+from course_utils.tooling import badges
 
 ROOT = Path(__file__).resolve().parents[1]
 

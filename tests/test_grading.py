@@ -25,8 +25,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import grading
-from course_utils.runner import list_notebooks
+from course_utils.tooling import grading
+from course_utils.tooling.layout import list_notebooks
 
 pytestmark = pytest.mark.skipif(
     not grading.nbgrader_available(),
@@ -198,7 +198,7 @@ def test_committed_student_versions_equal_a_fresh_release(fresh_release):
     extra = sorted({p.name for p in committed.glob("*.ipynb")} - set(NOTEBOOK_NAMES))
     assert not stale and not extra, (
         f"student/ is out of date (changed: {stale}, no source: {extra}): run "
-        "`python -m course_utils.grading release` and commit student/."
+        "`course grading release` and commit student/."
     )
 
 

@@ -1,4 +1,4 @@
-"""The course runner executes notebooks and reports them (course_utils.runner)."""
+"""The course runner executes notebooks and reports them (course_utils.tooling.runner)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_runner_on_notebook_00_in_fast_mode_reports_accuracy_and_memory(tmp_path
 
 
 def test_a_number_prefix_selects_every_part_of_a_split_notebook(tmp_path):
-    from course_utils.runner import resolve_notebooks
+    from course_utils.tooling.layout import resolve_notebooks
 
     folder = tmp_path / "notebooks"
     folder.mkdir()

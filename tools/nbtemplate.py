@@ -11,7 +11,7 @@ Write a notebook from a short script::
 The opening (title + goal, badges, Colab-guarded install, imports, setup line)
 is the same in every notebook, and ``tests/test_notebook_hygiene.py`` checks it.
 Exercise cells carry nbgrader metadata so the lecturer's release and autograde
-work (see ``course_utils/grading.py`` and the README's section for lecturers).
+work (see ``course_utils/tooling/grading.py`` and the README's section for lecturers).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_utils.badges import badge_markdown, colab_install_source  # noqa: E402
+from course_utils.tooling.badges import badge_markdown, colab_install_source  # noqa: E402
 
 
 def md(text: str):

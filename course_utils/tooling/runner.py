@@ -27,7 +27,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .results import NOTEBOOK_ENV_VAR, RESULTS_DIR_ENV_VAR, load_metrics
+from ..config import DATA_DIR_ENV_VAR, FAST_ENV_VAR, NOTEBOOK_ENV_VAR, RESULTS_DIR_ENV_VAR
+from ..results import load_metrics
+from .layout import find_repository_root, resolve_notebooks
 
 DEFAULT_CELL_TIMEOUT_S = 1800
 
@@ -42,43 +44,6 @@ class NotebookResult:
     peak_rss_mib: float
     metrics: dict = field(default_factory=dict)
     error: str | None = None
-
-
-def find_repository_root(start: Path | None = None) -> Path:
-    """Return the course checkout that contains ``start`` (default: the current folder)."""
-    start = (start or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        if (folder / "notebooks").is_dir() and (folder / "course_utils").is_dir():
-            return folder
-    raise FileNotFoundError(
-        f"{start} is not inside the course repository: run the course from its folder "
-        "(the one with notebooks/ and course_utils/)."
-    )
-
-
-def list_notebooks(notebooks_dir: Path) -> list[Path]:
-    """Return the course notebooks (``NN_name.ipynb``) in order."""
-    return sorted(path for path in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
-
-
-def resolve_notebooks(names: list[str], notebooks_dir: Path) -> list[Path]:
-    """Turn command-line names (paths, file names or ``"02"`` prefixes) into notebook paths."""
-    available = list_notebooks(notebooks_dir)
-    if not names:
-        return available
-    chosen = []
-    for name in names:
-        path = Path(name)
-        if path.is_file():
-            chosen.append(path.resolve())
-            continue
-        matches = [nb for nb in available if nb.name == name or nb.stem == name
-                   or nb.name.startswith(f"{name}_")]  # fmt: skip
-        if not matches:  # "07" selects 07_1_..., 07_2_... (a topic split into parts)
-            known = ", ".join(nb.name for nb in available)
-            raise SystemExit(f"No notebook matches {name!r}; the notebooks are: {known}")
-        chosen.extend(match for match in matches if match not in chosen)
-    return chosen
 
 
 class _MemoryWatch:
@@ -157,6 +122,24 @@ def _describe_failure(notebook, error: Exception) -> str:
     return f"{type(error).__name__}: {str(error).strip().splitlines()[-1][:300] if str(error).strip() else ''}"
 
 
+def kernel_environment(base: dict, results_dir: Path, stem: str, fast: bool) -> dict[str, str]:
+    """The environment of a notebook's kernel (the runner's own stays untouched).
+
+    Sets the mode, where results go, an inline Matplotlib backend, and hides
+    TensorFlow's C++ start-up lines unless ``TF_CPP_MIN_LOG_LEVEL`` is set.
+    """
+    environment = dict(base)
+    environment[RESULTS_DIR_ENV_VAR] = str(results_dir)
+    environment[NOTEBOOK_ENV_VAR] = stem
+    environment["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if fast:
+        environment[FAST_ENV_VAR] = "1"
+    else:
+        environment.pop(FAST_ENV_VAR, None)
+    return environment
+
+
 def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
                  cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S) -> NotebookResult:  # fmt: skip
     """Execute one notebook in a fresh kernel and measure it.
@@ -186,14 +169,7 @@ def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
     results_dir = build_dir / "artifacts" / path.stem
     shutil.rmtree(results_dir, ignore_errors=True)
     results_dir.mkdir(parents=True)
-    saved_environment = dict(os.environ)
-    os.environ[RESULTS_DIR_ENV_VAR] = str(results_dir)
-    os.environ[NOTEBOOK_ENV_VAR] = path.stem
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    if fast:
-        os.environ["COURSE_FAST"] = "1"
-    else:
-        os.environ.pop("COURSE_FAST", None)
+    environment = kernel_environment(os.environ, results_dir, path.stem, fast)
 
     progress = _Progress(label or path.name, len(notebook.cells))
     watch: dict[str, _MemoryWatch] = {}
@@ -211,32 +187,32 @@ def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
     )  # fmt: skip
     status, error = "ok", None
     start = time.perf_counter()
+    log_path = build_dir / "logs" / f"{path.stem}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        client.execute()
+        with open(log_path, "w", encoding="utf-8") as kernel_log:
+            # The kernel's own start-up noise (absl, oneDNN, CPU features) goes to the log.
+            client.execute(env=environment, stdout=kernel_log, stderr=kernel_log)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
         status, error = "failed", _describe_failure(notebook, failure)
     finally:
         wall_s = time.perf_counter() - start
         peak_mib = watch["memory"].stop() if "memory" in watch else float("nan")
-        os.environ.clear()
-        os.environ.update(saved_environment)
 
     nbformat.write(notebook, build_dir / path.name)
     _write_html(notebook, build_dir / f"{path.stem}.html")
     metrics = load_metrics(results_dir)
     if (results_dir / "metrics.json").exists():
         (results_dir / "metrics.json").unlink()
-    if not results_dir.is_dir():  # removed meanwhile (e.g. a second run sharing the folder)
-        pass
-    elif not any(results_dir.iterdir()):
+    if results_dir.is_dir() and not any(results_dir.iterdir()):
         results_dir.rmdir()
-    else:  # artifacts/<name>.npy -> build/artifacts/<stem>/<name>.npy
+    elif results_dir.is_dir():  # artifacts/<name>.npy -> build/artifacts/<stem>/<name>.npy
         nested = results_dir / "artifacts"
         if nested.is_dir():
             for item in nested.iterdir():
                 item.replace(results_dir / item.name)
             nested.rmdir()
-    summary = f"{status} in {wall_s:.1f} s, peak {peak_mib:.0f} MiB"
+    summary = f"{status} in {wall_s:.1f} s, peak {peak_mib:.0f} MiB (kernel log: {log_path})"
     progress.finish(summary if error is None else f"{summary}\n    {error}")
     return NotebookResult(path.name, status, round(wall_s, 2), round(peak_mib, 1), metrics, error)
 
@@ -261,7 +237,7 @@ def write_results(results: list[NotebookResult], build_dir: Path, fast: bool) ->
         "mode": "fast" if fast else "full",
         "machine": {"python": platform.python_version(), "keras": keras.__version__,
                     "cpu_count": os.cpu_count(), "platform": platform.platform()},  # fmt: skip
-        "data_dir": os.environ.get("COURSE_DATA_DIR", ""),
+        "data_dir": os.environ.get(DATA_DIR_ENV_VAR, ""),
         "notebooks": [asdict(result) for result in results],
     }
     (build_dir / "results.json").write_text(json.dumps(report, indent=2))

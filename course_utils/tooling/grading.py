@@ -6,12 +6,12 @@ cells call ``get_exercise(...).check(...)``, and hidden tests sit between
 ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``. This module wraps
 nbgrader (an optional extra: ``pip install .[grading]``) into a few commands::
 
-    python -m course_utils.grading release            # notebooks/ -> student/
-    python -m course_utils.grading check-release      # is student/ in sync?
-    python -m course_utils.grading collect 02 FOLDER  # FOLDER/<student>.ipynb -> grading/submitted
-    python -m course_utils.grading autograde 02       # run nbgrader autograde
-    python -m course_utils.grading export --to grades.csv
-    python -m course_utils.grading ungraded           # submissions that could not be graded
+    course grading release            # notebooks/ -> student/
+    course grading check-release      # is student/ in sync?
+    course grading collect 02 FOLDER  # FOLDER/<student>.ipynb -> grading/submitted
+    course grading autograde 02       # run nbgrader autograde
+    course grading export --to grades.csv
+    course grading ungraded           # submissions that could not be graded
 
 Each notebook ``NN_name.ipynb`` is one nbgrader *assignment* called ``NN_name``.
 nbgrader's course folder (``source/``, ``release/``, ``submitted/``,
@@ -38,8 +38,9 @@ from pathlib import Path
 
 import nbformat
 
+from ..config import DATA_DIR_ENV_VAR, FAST_ENV_VAR
 from .badges import badge_markdown
-from .runner import find_repository_root, list_notebooks, resolve_notebooks
+from .layout import find_repository_root, list_notebooks, resolve_notebooks
 
 __all__ = [
     "DEFAULT_CELL_TIMEOUT_S",
@@ -69,7 +70,7 @@ _RELEASE_ASSIGNMENT = "course"
 _NBGRADER_CONFIG = '''\
 """nbgrader settings for this course folder (written by course_utils.grading).
 
-`python -m course_utils.grading ...` passes its own options on the command line;
+`course grading ...` passes its own options on the command line;
 this file only matters when you run plain `nbgrader` commands in this folder.
 """
 c = get_config()  # noqa: F821
@@ -108,14 +109,14 @@ def _environment(fast: bool | None = None) -> dict[str, str]:
     scripts = str(Path(sys.executable).parent)
     environment["PATH"] = scripts + os.pathsep + environment.get("PATH", "")
     if fast is not None:
-        environment["COURSE_FAST"] = "1" if fast else "0"
-    if not environment.get("COURSE_DATA_DIR", "").strip():
+        environment[FAST_ENV_VAR] = "1" if fast else "0"
+    if not environment.get(DATA_DIR_ENV_VAR, "").strip():
         try:
             data = find_repository_root() / "data"
         except FileNotFoundError:
             data = None
         if data is not None and any(data.glob("*/")):
-            environment["COURSE_DATA_DIR"] = str(data)
+            environment[DATA_DIR_ENV_VAR] = str(data)
     return environment
 
 
@@ -552,9 +553,9 @@ def _print_ungraded(found: list[Ungraded], show_manual: bool) -> int:
 
 
 def cli(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m course_utils.grading COMMAND ...`` (see ``--help``)."""
+    """Command line: ``course grading COMMAND ...`` (see ``--help``)."""
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.grading",
+        prog="course grading",
         description="Lecturer tools (nbgrader): student release, autograding, grades. "
                     "Guide: docs/lecturers.md.")  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True)
@@ -604,7 +605,7 @@ def cli(argv: list[str] | None = None) -> int:
             for problem in problems:
                 print(problem)
             if problems:
-                print("Run `python -m course_utils.grading release` and commit student/.")
+                print("Run `course grading release` and commit student/.")
                 return 1
             print("student/ equals a fresh release of notebooks/.")
             return 0
@@ -630,13 +631,13 @@ def cli(argv: list[str] | None = None) -> int:
             not_graded = [u for u in find_ungraded(course_dir) if u.kind == "not graded"]
             if not_graded:
                 print(f"WARNING: {len(not_graded)} submission(s) could not be graded and show as "
-                      "0.0 in the CSV; `python -m course_utils.grading ungraded` lists them.")  # fmt: skip
+                      "0.0 in the CSV; `course grading ungraded` lists them.")  # fmt: skip
             return 0
         if arguments.command == "ungraded":
             wanted = [nb.stem for nb in _course_notebooks(arguments.notebooks, root)] \
                 if arguments.notebooks else None  # fmt: skip
             return _print_ungraded(find_ungraded(course_dir, wanted), arguments.manual)
-    except GradingError as error:
+    except (GradingError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 2

@@ -1,0 +1,50 @@
+"""The course's one command line: ``course run|grading ...``.
+
+Installed as the ``course`` command (``[project.scripts]``); ``python -m course_utils``
+is the same program::
+
+    course run [--fast] [NOTEBOOK ...]     execute notebooks, write build/results.md
+    course grading COMMAND ...             lecturers: release, collect, autograde, export, ungraded
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return the exit status."""
+    parser = argparse.ArgumentParser(prog="course",
+                                     description="Tools for the image recognition course.")  # fmt: skip
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="execute notebooks and write build/results.md")
+    run.add_argument("notebooks", nargs="*",
+                     help="notebooks to run (file names or number prefixes like 02); default: all")  # fmt: skip
+    run.add_argument("--fast", action="store_true", help="fast mode: small data, few steps")
+    run.add_argument("--build-dir", type=Path, default=None, help="output folder (default build/)")
+    run.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take")
+    commands.add_parser("grading", add_help=False,
+                        help="lecturers: release, collect, autograde, export, ungraded "
+                             "(course grading --help)")  # fmt: skip
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "grading":
+        from .grading import cli
+
+        return cli(argv[1:])
+    arguments = parser.parse_args(argv)
+    if arguments.command == "run":
+        from .runner import run_course
+
+        try:
+            return run_course(arguments.notebooks, arguments.fast, arguments.build_dir,
+                              arguments.cell_timeout)  # fmt: skip
+        except (ValueError, FileNotFoundError) as error:
+            print(f"course run: {error}", file=sys.stderr)
+            return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
