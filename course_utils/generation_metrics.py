@@ -6,7 +6,8 @@
   (``exp(mean_x KL(p(y|x) || p(y)))``, between 1 and K), :func:`confident_share`,
   :func:`class_coverage`; :func:`score_samples` computes them all at once.
 * :func:`nearest_training_images`: is the generator copying its training set?
-* :func:`build_judge_cnn`: a small CNN classifier to act as the judge.
+* :func:`within_class_spread`: how varied the images of each class are (mode collapse).
+* :func:`train_judge`: the judge CNN of notebooks 05_1 and 05_2, trained on real digits.
 """
 
 from __future__ import annotations
@@ -181,26 +182,87 @@ def nearest_training_images(samples, training_images, chunk_size: int = 10000):
     return best_index, np.sqrt(np.maximum(best_squared, 0.0))
 
 
-def build_judge_cnn(num_classes: int = 10):
-    """A small CNN digit classifier (about 99% on MNIST after 2 epochs) to judge samples.
+def within_class_spread(images, labels, num_classes: int | None = None) -> np.ndarray:
+    """Mean Euclidean distance between two different images of the same class.
 
-    Input ``(N, 28, 28, 1)`` in [0, 1]; output softmax probabilities ``(N, num_classes)``.
-    Compiled with Adam and sparse categorical cross-entropy.
+    A measure of variety *inside* each class: a generator that collapsed onto
+    one drawing per class gets a spread near 0 however well that drawing is
+    classified. Compare with the spread of real images of the same classes.
+
+    Parameters
+    ----------
+    images : array-like, shape (N, ...)
+        Images (any per-image shape, e.g. (28, 28, 1)), pixels in one unit for all.
+    labels : array-like of int, shape (N,)
+        The class of each image, in ``0 .. num_classes - 1``.
+    num_classes : int, optional
+        Length of the result; default ``max(labels) + 1``.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (num_classes,)
+        For each class, the mean distance over all pairs of its images
+        (``NaN`` for a class with fewer than two images).
+    """
+    images = np.asarray(images, dtype=np.float64)
+    labels = np.asarray(labels).reshape(-1)
+    if images.ndim < 2 or len(images) != len(labels):
+        raise ValueError(f"need one label per image: {images.shape[:1]} images, {labels.shape} labels.")
+    if labels.size and (not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0):
+        raise ValueError("labels must be non-negative integers.")
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    flat = images.reshape(len(images), -1)
+    spreads = np.full(num_classes, np.nan)
+    for label in range(num_classes):
+        members = flat[labels == label]
+        count = len(members)
+        if count < 2:
+            continue
+        squared_norms = np.sum(members**2, axis=1)
+        squared = squared_norms[:, None] + squared_norms[None, :] - 2.0 * members @ members.T
+        distances = np.sqrt(np.maximum(squared, 0.0))
+        spreads[label] = distances[np.triu_indices(count, k=1)].mean()
+    return spreads
+
+
+def train_judge(images, labels, epochs: int = 2, batch_size: int = 128, seed: int = 42):
+    """Train the digit classifier that judges generated digits in notebooks 05_1 and 05_2.
+
+    One recipe, so that both notebooks score their generators with the same
+    judge: the CNN of notebook 02 (``course_utils.models.build_cnn()`` with its
+    defaults), Adam, sparse categorical cross-entropy, ``epochs`` passes over
+    the real training digits. The seed is set first (Python, NumPy, Keras), so
+    the same data gives the same judge on the same machine.
+
+    Parameters
+    ----------
+    images : numpy.ndarray of float32, shape (N, 28, 28, 1), values in [0, 1]
+        Real training digits (the full MNIST training set in full mode).
+    labels : array-like of int, shape (N,)
+    epochs : int, default 2
+    batch_size : int, default 128
+    seed : int, default 42
+
+    Returns
+    -------
+    keras.Model
+        Trained; input ``(N, 28, 28, 1)`` in [0, 1], output softmax
+        probabilities ``(N, 10)``, ready for :func:`score_samples`.
     """
     import keras
 
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Conv2D(64, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dropout(0.3),
-            keras.layers.Dense(num_classes, activation="softmax"),
-        ],
-        name="judge_cnn",
-    )
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+    from .models.classifiers import build_cnn
+
+    images = np.asarray(images, dtype=np.float32)
+    labels = np.asarray(labels).reshape(-1)
+    if images.ndim != 4 or images.shape[1:] != (28, 28, 1) or len(images) != len(labels):
+        raise ValueError(
+            f"train_judge needs images of shape (N, 28, 28, 1) and N labels, got {images.shape} "
+            f"and {labels.shape}: use cu.datasets.to_float_images(x) first."
+        )
+    keras.utils.set_random_seed(seed)
+    judge = build_cnn(name="judge")
+    judge.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    judge.fit(images, labels, epochs=epochs, batch_size=batch_size, verbose=2)
+    return judge

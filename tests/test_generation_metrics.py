@@ -89,6 +89,51 @@ def test_nearest_training_images_checks_shapes():
         gm.nearest_training_images(np.zeros((2, 4, 4)), np.zeros((3, 5, 5)))
 
 
+def test_within_class_spread_on_a_hand_computed_case():
+    # Class 0: three points on a line at 0, 3 and 4 -> pair distances 3, 4, 1 -> mean 8/3.
+    # Class 1: one image -> NaN. Class 2: two identical images -> 0.
+    images = np.array([[0.0, 0.0], [3.0, 0.0], [4.0, 0.0], [9.0, 9.0], [1.0, 2.0], [1.0, 2.0]])
+    labels = np.array([0, 0, 0, 1, 2, 2])
+    spreads = gm.within_class_spread(images, labels)
+    assert spreads.shape == (3,)
+    assert spreads[0] == pytest.approx(8 / 3)
+    assert np.isnan(spreads[1])
+    assert spreads[2] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_within_class_spread_matches_brute_force_on_images():
+    rng = np.random.default_rng(3)
+    images = rng.uniform(size=(30, 5, 5, 1))
+    labels = np.arange(30) % 4
+    spreads = gm.within_class_spread(images, labels, num_classes=5)
+    for label in range(4):
+        members = images[labels == label].reshape(-1, 25)
+        pairs = [np.linalg.norm(a - b) for i, a in enumerate(members) for b in members[i + 1 :]]
+        assert spreads[label] == pytest.approx(np.mean(pairs))
+    assert np.isnan(spreads[4])
+
+
+def test_within_class_spread_sees_a_collapsed_class():
+    rng = np.random.default_rng(4)
+    varied = rng.uniform(size=(20, 4, 4))
+    collapsed = np.repeat(varied[:1], 20, axis=0)
+    labels = np.zeros(20, dtype=int)
+    assert gm.within_class_spread(collapsed, labels)[0] == pytest.approx(0.0, abs=1e-6)
+    assert gm.within_class_spread(varied, labels)[0] > 1.0
+
+
+def test_within_class_spread_rejects_bad_labels():
+    with pytest.raises(ValueError, match="one label per image"):
+        gm.within_class_spread(np.zeros((3, 2)), np.array([0, 1]))
+    with pytest.raises(ValueError, match="non-negative integers"):
+        gm.within_class_spread(np.zeros((2, 2)), np.array([0.5, 1.0]))
+
+
+def test_train_judge_rejects_images_without_a_channel_axis():
+    with pytest.raises(ValueError, match="to_float_images"):
+        gm.train_judge(np.zeros((4, 28, 28), dtype=np.float32), np.zeros(4, dtype=int))
+
+
 @pytest.fixture(scope="module")
 def trained_judge():
     import course_utils as cu
@@ -96,8 +141,7 @@ def trained_judge():
     cu.set_seed(0)
     (x_train, y_train), (x_test, y_test) = cu.datasets.load_mnist(verbose=False)
     x_train, y_train = cu.datasets.take_subset(x_train, y_train, 4000)
-    judge = gm.build_judge_cnn()
-    judge.fit(cu.datasets.to_float_images(x_train), y_train, epochs=3, batch_size=64, verbose=0)
+    judge = gm.train_judge(cu.datasets.to_float_images(x_train), y_train, epochs=3, batch_size=64)
     return judge, cu.datasets.to_float_images(x_test[:500])
 
 
