@@ -13,18 +13,21 @@ kernels (``--nbval-current-env``) and xdist workers inherit it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from course_utils.config import DATA_DIR_ENV_VAR, FAST_ENV_VAR
+
 REPOSITORY_ROOT = Path(__file__).resolve().parent
 SHARED_DATA_DIR = REPOSITORY_ROOT.parent / "shared" / "data"
 
-os.environ["COURSE_FAST"] = "1"
+os.environ[FAST_ENV_VAR] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if SHARED_DATA_DIR.is_dir() and "COURSE_DATA_DIR" not in os.environ:
-    os.environ["COURSE_DATA_DIR"] = str(SHARED_DATA_DIR)
+if SHARED_DATA_DIR.is_dir() and DATA_DIR_ENV_VAR not in os.environ:
+    os.environ[DATA_DIR_ENV_VAR] = str(SHARED_DATA_DIR)
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +36,42 @@ def shared_data_dir() -> Path:
     if not SHARED_DATA_DIR.is_dir():
         pytest.skip("../shared/data (the full reference data sets) is not beside this clone")
     return SHARED_DATA_DIR
+
+
+# --------------------------------------------------------------------------- notebook warnings
+# An executed notebook shows the learner no Python warning: nbval runs every notebook
+# cell as a test, and a cell whose output holds a warning fails (a warning means the
+# course's own code does something Keras/NumPy/... advise against). Warnings that a
+# library raises about itself, whatever the course does, are listed here with why.
+_WARNING_LINE = re.compile(r"^.*\b\w*Warning: .*$", re.MULTILINE)
+_LIBRARY_WARNINGS = [
+    # (none yet: add a pattern here only with the reason it is not the course's doing)
+]
+
+
+def notebook_warnings(outputs) -> list[str]:
+    """The warning lines in a cell's outputs that are not known library noise."""
+    lines = []
+    for output in outputs or []:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            for line in _WARNING_LINE.findall(output.get("text", "")):
+                if not any(re.search(pattern, line) for pattern in _LIBRARY_WARNINGS):
+                    lines.append(line.strip())
+    return lines
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not report.passed:
+        return
+    warnings_seen = notebook_warnings(getattr(item, "test_outputs", None))
+    if warnings_seen:
+        report.outcome = "failed"
+        report.longrepr = ("This notebook cell printed a warning (fix the cause; see conftest.py):\n"
+                           + "\n".join(warnings_seen[:5]))  # fmt: skip
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a long test (CI runs it; `-m 'not slow'` skips it)")
