@@ -18,8 +18,11 @@ already padded,
 
 .. math::
 
-    y[n, i, j, o] = b[o] + \\sum_{a=0}^{k_h-1} \\sum_{b=0}^{k_w-1} \\sum_{c=0}^{C-1}
-                    x[n, s_h i + a, s_w j + b, c] \\; w[a, b, c, o].
+    y[n, i, j, o] = \\beta[o] + \\sum_{u=0}^{k_h-1} \\sum_{v=0}^{k_w-1} \\sum_{c=0}^{C-1}
+                    x[n, s_h i + u, s_w j + v, c] \\; w[u, v, c, o],
+
+with ``beta`` the bias (one number per filter) and ``u, v`` the row and column
+inside the kernel.
 
 Padding follows TensorFlow's rules:
 
@@ -352,7 +355,7 @@ def conv2d_loop(x, kernel, bias=None, stride=1, padding: str = "valid") -> np.nd
             for j in range(out_width):
                 top, left = i * stride_rows, j * stride_cols
                 window = x[n, top : top + kernel_height, left : left + kernel_width, :]
-                # sum over a, b, c of window[a, b, c] * kernel[a, b, c, o], for every o
+                # sum over u, v, c of window[u, v, c] * kernel[u, v, c, o], for every o
                 output[n, i, j, :] = np.sum(window[..., np.newaxis] * kernel, axis=(0, 1, 2))
     if bias is not None:
         output += bias.astype(output.dtype, copy=False)
@@ -412,7 +415,7 @@ def _pool_windows(x, pool_size, stride, padding, function: str, fill_value):
 def max_pool2d(x, pool_size=2, stride=None, padding: str = "valid") -> np.ndarray:
     """Max pooling as Keras' ``MaxPooling2D`` computes it.
 
-    ``y[n, i, j, c] = max over a < ph, b < pw of x[n, s_h i + a, s_w j + b, c]``
+    ``y[n, i, j, c] = max over u < ph, v < pw of x[n, s_h i + u, s_w j + v, c]``
     (on the padded input); each channel is pooled on its own.
 
     Parameters
