@@ -188,23 +188,44 @@ def mean_average_precision(predictions, ground_truths, iou_threshold: float = 0.
     return (mean_ap, per_class) if return_per_class else mean_ap
 
 
-def psnr(reference, estimate, data_range: float = 1.0) -> float:
-    """Peak signal-to-noise ratio in decibels: ``10 log10(data_range^2 / MSE)``.
+def psnr(reference, estimate, max_value: float = 1.0, per_image: bool = False):
+    """Peak signal-to-noise ratio in dB: each image's ``10 log10(max_value^2 / MSE)``, averaged.
+
+    The course's one PSNR. For a batch it is the **mean of the per-image PSNRs**
+    (the usual figure in restoration papers, and ``tf.image.psnr`` followed by a
+    mean), not the PSNR of the batch's pooled MSE.
 
     Parameters
     ----------
     reference, estimate : array-like, same shape
-        Images (or batches of images), values in ``[0, data_range]``.
-    data_range : float, default 1.0
+        One image ``(H, W)`` or ``(H, W, C)`` with ``C`` in {1, 3}, or a batch
+        ``(N, H, W)`` / ``(N, H, W, C)``. A 3-D array whose last axis is 1 or 3 is
+        one image with channels; any other 3-D array is a batch of grey images.
+    max_value : float, default 1.0
+        The largest possible pixel value (1.0 for [0, 1] images, 255 for uint8).
+    per_image : bool, default False
+        Return the array of per-image PSNRs (shape ``(N,)``) instead of their mean.
 
     Returns
     -------
-    float
-        Over the whole array (one MSE); ``inf`` when identical.
+    float or numpy.ndarray
+        ``inf`` for identical images (and for a mean that includes one).
     """
     reference = np.asarray(reference, dtype=np.float64)
     estimate = np.asarray(estimate, dtype=np.float64)
     if reference.shape != estimate.shape:
         raise ValueError(f"psnr needs equal shapes, got {reference.shape} and {estimate.shape}.")
-    mse = np.mean((reference - estimate) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(data_range**2 / mse))
+    if not 2 <= reference.ndim <= 4:
+        raise ValueError(f"psnr expects an image (H, W[, C]) or a batch (N, H, W[, C]), "
+                         f"got shape {reference.shape}.")  # fmt: skip
+    if not max_value > 0:
+        raise ValueError(f"max_value must be positive, got {max_value!r}.")
+    one_image = reference.ndim == 2 or (reference.ndim == 3 and reference.shape[-1] in (1, 3))
+    batch_ref = reference[None] if one_image else reference
+    batch_est = estimate[None] if one_image else estimate
+    mse = np.mean((batch_ref - batch_est) ** 2, axis=tuple(range(1, batch_ref.ndim)))
+    with np.errstate(divide="ignore"):
+        values = 10.0 * np.log10(max_value**2 / mse)
+    if per_image:
+        return values
+    return float(np.mean(values))

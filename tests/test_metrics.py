@@ -120,12 +120,40 @@ def test_map50_agrees_with_pycocotools(seed):
     assert metrics.mean_average_precision(predictions, truths) == pytest.approx(ours, abs=0.03)
 
 
-def test_psnr_matches_skimage():
+def test_psnr_of_one_image_matches_skimage():
     from skimage.metrics import peak_signal_noise_ratio
 
     rng = np.random.default_rng(0)
-    clean = rng.random((4, 8, 8))
+    clean = rng.random((16, 16))
     noisy = np.clip(clean + rng.normal(0, 0.1, clean.shape), 0, 1)
     assert metrics.psnr(clean, noisy) == pytest.approx(peak_signal_noise_ratio(clean, noisy, data_range=1.0))
+    assert metrics.psnr(clean[..., None], noisy[..., None]) == pytest.approx(metrics.psnr(clean, noisy))
     assert metrics.psnr(clean, clean) == float("inf")
-    assert metrics.psnr(np.zeros(4), np.full(4, 0.1)) == pytest.approx(20.0)  # MSE 0.01
+    assert metrics.psnr(np.zeros((2, 2)), np.full((2, 2), 0.1)) == pytest.approx(20.0)  # MSE 0.01
+    assert metrics.psnr(np.zeros((2, 2)), np.full((2, 2), 25.5), max_value=255) == pytest.approx(20.0)
+
+
+def test_psnr_of_a_batch_is_the_mean_of_per_image_values_as_tensorflow():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    reference = rng.random((5, 8, 8, 1)).astype(np.float32)
+    noise = rng.normal(0, 1, reference.shape) * rng.uniform(0.01, 0.2, (5, 1, 1, 1))
+    estimate = np.clip(reference + noise, 0, 1).astype(np.float32)
+    expected = tf.image.psnr(reference, estimate, max_val=1.0).numpy()
+    per_image = metrics.psnr(reference, estimate, per_image=True)
+    np.testing.assert_allclose(per_image, expected, rtol=1e-4)
+    assert metrics.psnr(reference, estimate) == pytest.approx(float(np.mean(expected)), rel=1e-4)
+    pooled = 10 * np.log10(1 / np.mean((reference.astype(np.float64) - estimate) ** 2))
+    assert abs(metrics.psnr(reference, estimate) - pooled) > 0.1  # not the pooled-MSE figure
+    grey_batch = metrics.psnr(reference[..., 0], estimate[..., 0], per_image=True)  # (N, H, W)
+    np.testing.assert_allclose(grey_batch, per_image)
+
+
+def test_psnr_rejects_bad_input():
+    with pytest.raises(ValueError, match="equal shapes"):
+        metrics.psnr(np.zeros((2, 2)), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="max_value"):
+        metrics.psnr(np.zeros((2, 2)), np.zeros((2, 2)), max_value=0)
+    with pytest.raises(ValueError, match="expects an image"):
+        metrics.psnr(np.zeros(4), np.zeros(4))
