@@ -1,0 +1,194 @@
+"""Faces: scikit-image's LBP cascade, blurring, and scenes of real faces with known boxes.
+
+* :func:`detect_faces` runs the classical LBP cascade shipped with
+  scikit-image (works offline); notebooks 06_1 and 07_4 use this one copy.
+* :func:`blur_regions` blurs boxes of a photo (anonymisation, notebook 07_4).
+* :func:`make_face_scenes` pastes real face crops into real photos without
+  faces, so that every face's exact box is known: the held-out test of a face
+  detector (notebook 06_1).
+
+Boxes from :func:`detect_faces` are ``(row, col, height, width)`` in pixels,
+as scikit-image returns them; :func:`make_face_scenes` returns boxes as
+``(x_min, y_min, x_max, y_max)``, as :mod:`course_utils.metrics` expects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["FaceScenes", "blur_regions", "detect_faces", "make_face_scenes", "to_grey"]
+
+
+def detect_faces(image, scale_factor: float = 1.2, step_ratio: float = 1.0,
+                 min_size=(60, 60), max_size=(300, 300)) -> list[tuple[int, int, int, int]]:  # fmt: skip
+    """Find frontal faces with scikit-image's LBP cascade (works offline).
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (H, W) or (H, W, 3)
+        A photo (uint8 or floats in [0, 1]).
+    scale_factor, step_ratio, min_size, max_size
+        Passed to ``skimage.feature.Cascade.detect_multi_scale``.
+
+    Returns
+    -------
+    list of (row, col, height, width)
+        One box per detected face, in pixels.
+    """
+    from skimage import data, feature
+    from skimage.util import img_as_float
+
+    image = np.asarray(image)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"detect_faces expects an (H, W) or (H, W, 3) image, got {image.shape}.")
+    detector = feature.Cascade(data.lbp_frontal_face_cascade_filename())
+    found = detector.detect_multi_scale(img=img_as_float(image), scale_factor=scale_factor,
+                                        step_ratio=step_ratio, min_size=min_size,
+                                        max_size=max_size)  # fmt: skip
+    return [(int(box["r"]), int(box["c"]), int(box["height"]), int(box["width"])) for box in found]
+
+
+def blur_regions(image, boxes, sigma: float = 12.0, margin: float = 0.2) -> np.ndarray:
+    """Return a copy of ``image`` with each box (grown by ``margin``) Gaussian-blurred.
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (H, W) or (H, W, C)
+    boxes : iterable of (row, col, height, width)
+    sigma : float
+        Blur strength in pixels; large enough that a face cannot be recognised.
+    margin : float
+        Fraction of the box size added on every side (hair, chin).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape and dtype as ``image``.
+    """
+    from scipy.ndimage import gaussian_filter
+
+    image = np.asarray(image)
+    blurred = image.copy()
+    height, width = image.shape[:2]
+    for row, col, box_height, box_width in boxes:
+        top = max(0, int(row - margin * box_height))
+        left = max(0, int(col - margin * box_width))
+        bottom = min(height, int(row + (1 + margin) * box_height))
+        right = min(width, int(col + (1 + margin) * box_width))
+        patch = image[top:bottom, left:right].astype(np.float64)
+        sigmas = (sigma, sigma) + (0,) * (patch.ndim - 2)
+        blurred[top:bottom, left:right] = np.clip(gaussian_filter(patch, sigmas), 0,
+                                                  255 if image.dtype == np.uint8 else np.inf)  # fmt: skip
+    return blurred
+
+
+def to_grey(image) -> np.ndarray:
+    """A photo as float32 grey values in [0, 1].
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (H, W) or (H, W, 3)
+        uint8 (0-255) or floats in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (H, W)
+    """
+    from skimage.color import rgb2gray
+    from skimage.util import img_as_float
+
+    image = img_as_float(np.asarray(image))
+    if image.ndim == 3:
+        image = rgb2gray(image[..., :3])
+    elif image.ndim != 2:
+        raise ValueError(f"to_grey expects an (H, W) or (H, W, 3) image, got {image.shape}.")
+    return image.astype(np.float32)
+
+
+@dataclass
+class FaceScenes:
+    """Grey photos with pasted faces and their exact boxes.
+
+    Attributes
+    ----------
+    images : list of numpy.ndarray of float32, each shape (H, W)
+        Grey scenes, values in [0, 1].
+    boxes : list of numpy.ndarray, each shape (K_i, 4)
+        The pasted faces, pixels, ``(x_min, y_min, x_max, y_max)``.
+    """
+
+    images: list
+    boxes: list
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def ground_truths(self) -> list:
+        """``[{"boxes", "classes"}, ...]`` (class 0 = face) for :func:`course_utils.metrics.mean_average_precision`."""
+        return [{"boxes": b, "classes": np.zeros(len(b), dtype=np.int64)} for b in self.boxes]
+
+
+def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
+                     face_sizes=(32, 56), max_faces: int = 3, seed: int = 0) -> FaceScenes:  # fmt: skip
+    """Paste real face crops at random places and sizes into crops of real photos.
+
+    Each scene is a random ``scene_size x scene_size`` crop of one of the
+    ``backgrounds`` (photos that show no face), with 1 to ``max_faces`` faces
+    resized to a random side in ``face_sizes`` and pasted where they do not
+    overlap another face. The box of a face is exactly the square it was
+    pasted into.
+
+    Parameters
+    ----------
+    faces : numpy.ndarray, shape (N, h, w)
+        Grey face crops in [0, 1], e.g. scikit-image's LFW subset (25x25).
+    backgrounds : sequence of numpy.ndarray, each shape (H, W)
+        Grey photos in [0, 1], each at least ``scene_size`` on both sides.
+    num_scenes : int
+    scene_size : int, default 128
+    face_sizes : (int, int), default (32, 56)
+        Smallest and largest side of a pasted face, pixels (inclusive).
+    max_faces : int, default 3
+    seed : int, default 0
+        Same seed, same scenes.
+
+    Returns
+    -------
+    FaceScenes
+    """
+    from skimage.transform import resize
+
+    faces = np.asarray(faces, dtype=np.float32)
+    if faces.ndim != 3 or len(faces) == 0:
+        raise ValueError(f"faces must be grey crops of shape (N, h, w), got {faces.shape}.")
+    backgrounds = [np.asarray(b, dtype=np.float32) for b in backgrounds]
+    if not backgrounds or any(b.ndim != 2 or min(b.shape) < scene_size for b in backgrounds):
+        raise ValueError(f"backgrounds must be grey (H, W) photos at least {scene_size} pixels on each side.")
+    low, high = int(face_sizes[0]), int(face_sizes[1])
+    if not 8 <= low <= high <= scene_size // 2:
+        raise ValueError(f"face_sizes {face_sizes} must satisfy 8 <= low <= high <= scene_size / 2.")
+    rng = np.random.default_rng(seed)
+    images, all_boxes = [], []
+    for _ in range(num_scenes):
+        photo = backgrounds[int(rng.integers(len(backgrounds)))]
+        top = int(rng.integers(0, photo.shape[0] - scene_size + 1))
+        left = int(rng.integers(0, photo.shape[1] - scene_size + 1))
+        scene = photo[top : top + scene_size, left : left + scene_size].copy()
+        wanted, boxes = int(rng.integers(1, max_faces + 1)), []
+        for _ in range(50):
+            if len(boxes) == wanted:
+                break
+            side = int(rng.integers(low, high + 1))
+            x0, y0 = int(rng.integers(0, scene_size - side + 1)), int(rng.integers(0, scene_size - side + 1))
+            box = np.array([x0, y0, x0 + side, y0 + side], dtype=np.float64)
+            if any(min(box[2], b[2]) > max(box[0], b[0]) and min(box[3], b[3]) > max(box[1], b[1])
+                   for b in boxes):  # fmt: skip
+                continue
+            face = faces[int(rng.integers(len(faces)))]
+            scene[y0 : y0 + side, x0 : x0 + side] = resize(face, (side, side), order=1, anti_aliasing=False)
+            boxes.append(box)
+        images.append(scene)
+        all_boxes.append(np.array(boxes, dtype=np.float64).reshape(-1, 4))
+    return FaceScenes(images, all_boxes)
