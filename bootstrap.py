@@ -3,7 +3,7 @@
 
     python3 bootstrap.py course [--fast] [NOTEBOOK ...]   # run the notebooks, report in build/
     python3 bootstrap.py test [PYTEST ARGS ...]           # run the whole test suite
-    python3 bootstrap.py setup                            # only set up .venv
+    python3 bootstrap.py setup                            # only set up .venv (no test tools)
 
 It needs nothing but Python 3.10-3.13 with its standard `venv` module. It
 creates `.venv` next to this file, installs the pinned versions from
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,26 +45,57 @@ def check_python() -> None:
                  "(TensorFlow 2.21 has no wheels for other versions), e.g. `python3.11 bootstrap.py ...`.")
 
 
+def venv_problem() -> str | None:
+    """Why ``.venv`` cannot be used as it is (None when it is healthy).
+
+    A venv breaks when its Python went away or changed (an OS upgrade), or when it was
+    created without pip (Debian's python3 without python3-venv leaves one like that).
+    """
+    python = venv_python()
+    if not python.exists():
+        return None if not VENV.exists() else f"{python} is missing"
+    probe = subprocess.run([str(python), "-c", "import sys, pip; print('%d.%d' % sys.version_info[:2])"],
+                           capture_output=True, text=True)  # fmt: skip
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["it does not run"])[-1]
+        return f"its Python or pip does not work ({last})"
+    wanted = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if probe.stdout.strip() != wanted:
+        return f"it was made with Python {probe.stdout.strip()}, and this is Python {wanted}"
+    return None
+
+
 def create_venv() -> None:
+    problem = venv_problem()
+    if problem is not None:
+        say(f"rebuilding {VENV}: {problem}")
+        shutil.rmtree(VENV)
     if venv_python().exists():
         return
     say(f"creating a virtual environment in {VENV}")
     try:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    except subprocess.CalledProcessError:
-        sys.exit("Could not create .venv. On Debian/Ubuntu install the venv module first: "
-                 "sudo apt install python3-venv (then run this command again).")
+        subprocess.run([str(venv_python()), "-m", "pip", "--version"], check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+    except (subprocess.CalledProcessError, OSError):
+        shutil.rmtree(VENV, ignore_errors=True)
+        sys.exit("Could not create a working .venv (with pip). On Debian/Ubuntu install the venv "
+                 "module first: sudo apt install python3-venv (then run this command again).")
 
 
 def install(with_tests: bool) -> None:
     files = [RUNTIME_REQUIREMENTS] + ([TEST_REQUIREMENTS] if with_tests else [])
-    fingerprint = hashlib.sha256(b"".join(path.read_bytes() for path in files)
-                                 + (ROOT / "pyproject.toml").read_bytes()).hexdigest()  # fmt: skip
+    fingerprint = hashlib.sha256(
+        b"".join(path.read_bytes() for path in files)
+        + (ROOT / "pyproject.toml").read_bytes()
+        + f"{sys.version} {platform.machine()} {sys.platform}".encode()
+    ).hexdigest()
     stamp = VENV / f".installed-{'test' if with_tests else 'course'}"
     if stamp.exists() and stamp.read_text() == fingerprint:
         say("environment is up to date")
         return
-    say("installing the pinned packages (the first time takes a few minutes)")
+    say("installing the pinned packages" + (" and the test tools" if with_tests else "")
+        + " (the first time takes a few minutes)")  # fmt: skip
     pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
     requirements = [argument for path in files for argument in ("-r", str(path))]
     subprocess.run(pip + ["--upgrade", "pip"], check=True, stdout=subprocess.DEVNULL)
@@ -85,7 +118,7 @@ def main(argv: list[str]) -> int:
     check_python()
     command, rest = argv[0], argv[1:]
     create_venv()
-    install(with_tests=command in {"test", "setup"})
+    install(with_tests=command == "test")
     if command == "setup":
         say(f"ready: activate with `source {VENV}/bin/activate`, then `jupyter lab notebooks/`")
         return 0

@@ -1,18 +1,40 @@
-"""The launch files agree: pinned versions, Python version, no local references."""
+"""The dependency files follow from pyproject.toml (tools/lock.py) and fit every platform."""
 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON_311 = {"python_version": "3.11", "python_full_version": "3.11.0"}
+sys.path.insert(0, str(ROOT / "tools"))
+import lock  # noqa: E402
+
+PLATFORMS = {
+    "Linux x86_64": {"sys_platform": "linux", "platform_machine": "x86_64", "platform_system": "Linux"},
+    "Linux aarch64": {"sys_platform": "linux", "platform_machine": "aarch64", "platform_system": "Linux"},
+    "macOS arm64": {"sys_platform": "darwin", "platform_machine": "arm64", "platform_system": "Darwin"},
+    "Windows x86_64": {"sys_platform": "win32", "platform_machine": "AMD64", "platform_system": "Windows"},
+}
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def _marker_environment(platform: str, python: str) -> dict[str, str]:
+    return {**PLATFORMS[platform], "python_version": python, "python_full_version": f"{python}.0",
+            "os_name": "nt" if platform.startswith("Windows") else "posix",
+            "implementation_name": "cpython", "platform_python_implementation": "CPython"}  # fmt: skip
 
 
 def _pins(path: Path, environment: dict) -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -21,31 +43,73 @@ def _pins(path: Path, environment: dict) -> dict[str, str]:
         if requirement.marker is None or requirement.marker.evaluate(environment):
             (specifier,) = requirement.specifier
             assert specifier.operator == "==", f"{path.name}: {line} is not pinned with =="
-            pins[requirement.name.lower()] = specifier.version
+            name = requirement.name.lower()
+            assert name not in pins, f"{path.name}: {name} pinned twice for {environment}"
+            pins[name] = specifier.version
     return pins
 
 
-def _conda_pip_pins() -> dict[str, str]:
-    text = (ROOT / "environment.yml").read_text()
-    return {name.lower(): version for name, version in re.findall(r"^\s+- ([\w.-]+)==([\w.]+)$", text, re.M)}
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _pyproject_dependencies() -> list[Requirement]:
-    text = (ROOT / "pyproject.toml").read_text()
-    block = text.split("dependencies = [", 1)[1].split("]", 1)[0]
-    return [Requirement(item) for item in re.findall(r'"([^"]+)"', block)]
+def test_generated_files_are_in_step_with_their_sources():
+    assert lock.check() == []
 
 
-def test_environment_yml_pins_equal_binder_requirements_on_python_311():
-    assert _conda_pip_pins() == _pins(ROOT / "binder" / "requirements.txt", PYTHON_311)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_each_platform_gets_the_tensorflow_wheel_that_exists_there(platform):
+    for python in PYTHONS:
+        pins = _pins(ROOT / "binder" / "requirements.txt", _marker_environment(platform, python))
+        has_cpu_wheel = platform in {"Linux x86_64", "Windows x86_64"}
+        assert ("tensorflow-cpu" in pins) is has_cpu_wheel, (platform, python)
+        assert ("tensorflow" in pins) is not has_cpu_wheel, (platform, python)
+        assert {"keras", "numpy", "scikit-image", "jupyterlab", "nbclient"} <= set(pins)
 
 
-def test_every_python_version_gets_exactly_one_pin_per_package():
-    text = (ROOT / "binder" / "requirements.txt").read_text()
-    names = {Requirement(line.split("#")[0]).name for line in text.splitlines() if line.split("#")[0].strip()}
-    for minor in ("3.10", "3.11", "3.12", "3.13"):
-        pins = _pins(ROOT / "binder" / "requirements.txt", {"python_version": minor, "python_full_version": f"{minor}.0"})
-        assert set(pins) == {name.lower() for name in names}, minor
+def test_every_direct_dependency_is_pinned_within_its_range_everywhere():
+    project = _pyproject()["project"]
+    direct = [Requirement(r) for r in project["dependencies"]]
+    direct += [Requirement(r) for extra in lock.RUNTIME_EXTRAS
+               for r in project["optional-dependencies"][extra]]  # fmt: skip
+    for platform in PLATFORMS:
+        for python in PYTHONS:
+            environment = _marker_environment(platform, python)
+            pins = _pins(ROOT / "binder" / "requirements.txt", environment)
+            for requirement in direct:
+                if requirement.marker is not None and not requirement.marker.evaluate(environment):
+                    continue
+                name = requirement.name.lower()
+                assert name in pins, f"{name} is not pinned for {platform}, Python {python}"
+                assert requirement.specifier.contains(pins[name]), (str(requirement), pins[name])
+
+
+def test_pyproject_has_lower_bounds_only_and_tensorflow_only_in_the_tf_extra():
+    project = _pyproject()["project"]
+    for line in project["dependencies"]:
+        requirement = Requirement(line)
+        assert requirement.name.lower() not in {"tensorflow", "tensorflow-cpu"}
+        assert all(spec.operator == ">=" for spec in requirement.specifier), line
+
+
+def test_the_lowest_set_installs_exactly_the_lower_bounds_of_pyproject():
+    lowest = _pins(ROOT / "requirements" / "lowest.txt", _marker_environment("Linux x86_64", "3.11"))
+    for line in _pyproject()["project"]["dependencies"]:
+        requirement = Requirement(line)
+        (bound,) = requirement.specifier
+        assert lowest[requirement.name.lower()].startswith(bound.version), (line, lowest[requirement.name.lower()])
+
+
+def test_the_colab_set_has_colabs_tensorflow_and_keras():
+    colab = _pins(ROOT / "requirements" / "colab.txt", _marker_environment("Linux x86_64", "3.11"))
+    for constraint in lock.COLAB_PINS:
+        requirement = Requirement(constraint)
+        assert requirement.specifier.contains(colab[requirement.name.lower()]), constraint
+
+
+def test_test_tools_include_the_grading_tools():
+    pins = _pins(ROOT / "requirements-test.txt", _marker_environment("Linux x86_64", "3.11"))
+    assert {"pytest", "nbval", "pytest-xdist", "ruff", "nbgrader", "pycocotools", "uv"} <= set(pins)
 
 
 def test_python_version_is_311_for_binder_and_conda():
@@ -65,21 +129,6 @@ def test_postbuild_is_strict_and_installs_course_utils():
     script = (ROOT / "binder" / "postBuild").read_text()
     assert "set -euo pipefail" in script
     assert re.search(r"pip install .*\.$", script, re.M)
-
-
-def test_pyproject_has_lower_bounds_only_and_never_requires_tensorflow():
-    dependencies = _pyproject_dependencies()
-    pinned = _pins(ROOT / "binder" / "requirements.txt", PYTHON_311)
-    for requirement in dependencies:
-        assert requirement.name.lower() not in {"tensorflow", "tensorflow-cpu", "tf-nightly"}
-        assert all(spec.operator == ">=" for spec in requirement.specifier), str(requirement)
-        assert requirement.name.lower() in pinned, f"{requirement.name} is not pinned for Binder"
-        assert requirement.specifier.contains(pinned[requirement.name.lower()]), str(requirement)
-
-
-def test_test_requirements_are_pinned():
-    pins = _pins(ROOT / "requirements-test.txt", PYTHON_311)
-    assert {"pytest", "nbval", "pytest-xdist", "ruff"} <= set(pins)
 
 
 def test_a_non_editable_install_ships_every_module_of_course_utils(tmp_path):
