@@ -1,4 +1,4 @@
-"""Exercises of notebook 05 (generative adversarial networks)."""
+"""Exercises of notebook 05_1 (generative adversarial networks)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,44 @@ import numpy as np
 from . import Exercise, expect, expect_close, register
 
 
-def _check_generator_loss(generator_loss) -> None:
-    logits = np.array([0.0, 2.0, -3.0], dtype=np.float32)
-    expected = float(np.mean(np.log1p(np.exp(-logits))))  # -log sigmoid(l)
-    got = float(generator_loss(logits))
-    saturating = float(np.mean(-np.log1p(np.exp(logits))))  # log(1 - sigmoid(l))
-    expect(abs(got - saturating) > 1e-4,
-           "generator_loss returns log(1 - D(G(z))), the saturating minimax loss; "
-           "return -log D(G(z)) instead")  # fmt: skip
-    expect(abs(got + expected) > 1e-4,
-           "generator_loss has the wrong sign: the generator minimises -log D(G(z))")  # fmt: skip
-    expect_close(got, expected, "generator_loss([0, 2, -3]) (mean of -log sigmoid)", atol=1e-4)
-    expect_close(float(generator_loss(np.array([0.0]))), np.log(2.0), "generator_loss([0])",
-                 atol=1e-5)  # fmt: skip
-    large = float(generator_loss(np.array([-100.0, 100.0])))
-    expect(np.isfinite(large),
-           f"generator_loss([-100, 100]) should be finite (about 50), got {large}: "
-           "compute -log sigmoid(l) stably, e.g. as np.logaddexp(0, -l)")  # fmt: skip
-    expect_close(large, 50.0, "generator_loss([-100, 100])", atol=1e-3)
+def _binary_cross_entropy(target, logits):
+    """Reference: -t log sigmoid(l) - (1 - t) log(1 - sigmoid(l)), written stably."""
+    return target * np.logaddexp(0.0, -logits) + (1.0 - target) * np.logaddexp(0.0, logits)
+
+
+def _reference_discriminator_loss(real_logits, fake_logits, real_label=1.0):
+    return float(np.mean(_binary_cross_entropy(real_label, real_logits))
+                 + np.mean(_binary_cross_entropy(0.0, fake_logits)))  # fmt: skip
+
+
+def _check_discriminator_loss(discriminator_loss) -> None:
+    real = np.array([0.5, -1.5, 2.0])
+    fake = np.array([-2.0, 0.3])
+    got = float(discriminator_loss(real, fake))
+    swapped = float(np.mean(_binary_cross_entropy(0.0, real)) + np.mean(_binary_cross_entropy(1.0, fake)))
+    expect(abs(got - swapped) > 1e-4,
+           "discriminator_loss has the targets swapped: real images should be labelled real_label, "
+           "generated ones 0")  # fmt: skip
+    pooled = float(np.mean(np.concatenate([_binary_cross_entropy(1.0, real), _binary_cross_entropy(0.0, fake)])))
+    expect(abs(got - pooled) > 1e-4,
+           "discriminator_loss averages real and fake terms together; return the mean over the real "
+           "batch plus the mean over the fake batch (the batches may differ in size)")  # fmt: skip
+    expect_close(got, _reference_discriminator_loss(real, fake),
+                 "discriminator_loss([0.5, -1.5, 2], [-2, 0.3])", atol=1e-5)  # fmt: skip
+    smoothed = float(discriminator_loss(real, fake, real_label=0.9))
+    expect(abs(smoothed - got) > 1e-4,
+           "discriminator_loss ignores real_label: with real_label=0.9 the real images' target is 0.9")
+    expect_close(smoothed, _reference_discriminator_loss(real, fake, 0.9),
+                 "discriminator_loss([0.5, -1.5, 2], [-2, 0.3], real_label=0.9)", atol=1e-5)  # fmt: skip
+    with np.errstate(all="ignore"):
+        worst = float(discriminator_loss(np.array([-1000.0]), np.array([1000.0])))
+        best = float(discriminator_loss(np.array([1000.0]), np.array([-1000.0])))
+    expect(np.isfinite(worst) and np.isfinite(best),
+           f"discriminator_loss([-1000], [1000]) should be finite (2000), got {worst}; "
+           f"discriminator_loss([1000], [-1000]) should be 0, got {best}: compute log(1 + exp(x)) "
+           "stably, e.g. np.logaddexp(0, x)")  # fmt: skip
+    expect_close(worst, 2000.0, "discriminator_loss([-1000], [1000])", atol=1e-6)
+    expect_close(best, 0.0, "discriminator_loss([1000], [-1000])", atol=1e-6)
 
 
 def _check_inception_score(inception_score) -> None:
@@ -43,18 +63,24 @@ def _check_inception_score(inception_score) -> None:
 
 
 register(Exercise(
-    key="05.generator_loss",
-    title="write generator_loss(fake_logits): the non-saturating loss, mean of -log sigmoid(logit)",
-    checker=_check_generator_loss,
+    key="05.discriminator_loss",
+    title="write discriminator_loss(real_logits, fake_logits, real_label=1.0): "
+          "mean BCE(real_label, real) + mean BCE(0, fake), on logits, stable",
+    checker=_check_discriminator_loss,
     hints=(
-        "D(G(z)) = sigmoid(logit); the generator wants it near 1, so it minimises -log D(G(z)).",
-        "-log sigmoid(l) = log(1 + exp(-l)); for large |l| use np.logaddexp(0, -l).",
-        "return np.mean(np.logaddexp(0.0, -np.asarray(fake_logits, dtype=float)))",
+        "With D = sigmoid(l): -log D = log(1 + exp(-l)) and -log(1 - D) = log(1 + exp(l)).",
+        "log(1 + exp(x)) overflows for large x in exp; np.logaddexp(0, x) computes it stably.",
+        "real_term = t * np.logaddexp(0, -real) + (1 - t) * np.logaddexp(0, real); "
+        "fake_term = np.logaddexp(0, fake); return their means, added",
     ),
     solution_code=(
-        "def generator_loss(fake_logits):\n"
+        "def discriminator_loss(real_logits, fake_logits, real_label=1.0):\n"
+        "    real_logits = np.asarray(real_logits, dtype=float)\n"
         "    fake_logits = np.asarray(fake_logits, dtype=float)\n"
-        "    return float(np.mean(np.logaddexp(0.0, -fake_logits)))"
+        "    real_term = (real_label * np.logaddexp(0.0, -real_logits)\n"
+        "                 + (1.0 - real_label) * np.logaddexp(0.0, real_logits))\n"
+        "    fake_term = np.logaddexp(0.0, fake_logits)\n"
+        "    return float(np.mean(real_term) + np.mean(fake_term))"
     ),
 ))  # fmt: skip
 
