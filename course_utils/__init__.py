@@ -27,7 +27,7 @@ from . import config, datasets, plotting, results
 from .config import is_fast, mode_name, pick, set_seed
 from .setup_info import show_setup
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "config",

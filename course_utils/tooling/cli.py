@@ -5,6 +5,7 @@ is the same program::
 
     course run [--fast] [NOTEBOOK ...]     execute notebooks, write build/results.md
     course grading COMMAND ...             lecturers: release, collect, autograde, export, ungraded
+    course fork [URL] [--branch B] [--release TAG]   point badges and Colab installs at a fork
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--fast", action="store_true", help="fast mode: small data, few steps")
     run.add_argument("--build-dir", type=Path, default=None, help="output folder (default build/)")
     run.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take")
+    fork = commands.add_parser("fork", help="point every badge and the Colab install cell at a fork")
+    fork.add_argument("repository", nargs="?", help="https://github.com/OWNER/NAME (default: keep)")
+    fork.add_argument("--branch", help="branch the badges open (default: keep)")
+    fork.add_argument("--release", help="tag the Colab cell installs (default: keep)")
     commands.add_parser("grading", add_help=False,
                         help="lecturers: release, collect, autograde, export, ungraded "
                              "(course grading --help)")  # fmt: skip
@@ -43,6 +48,23 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, FileNotFoundError) as error:
             print(f"course run: {error}", file=sys.stderr)
             return 2
+    if arguments.command == "fork":
+        from .badges import CourseHome, point_course_at, read_home
+
+        try:
+            current = read_home()
+            home = CourseHome(arguments.repository or current.repository,
+                              arguments.branch or current.branch,
+                              arguments.release or current.release)  # fmt: skip
+            changed = point_course_at(home)
+        except (ValueError, FileNotFoundError) as error:
+            print(f"course fork: {error}", file=sys.stderr)
+            return 2
+        print(f"The course now points at {home.repository} (branch {home.branch}, "
+              f"Colab installs {home.release}); {len(changed)} file(s) changed.")  # fmt: skip
+        for path in changed:
+            print(f"  {path}")
+        return 0
     return 2
 
 
