@@ -10,6 +10,7 @@ from course_utils.exercises import ExerciseFailure, NotAttemptedError, get_exerc
 
 EXERCISES = [
     ("02.one_hot", "one_hot"),
+    ("02.batch_norm", "batch_norm"),
     ("02.most_confused", "most_confused"),
     ("03.lstm_param_count", "lstm_param_count"),
     ("03.lstm_step", "lstm_step"),
@@ -34,7 +35,7 @@ def _one_line_failure(key, answer) -> str:
 
 
 def test_notebooks_02_and_03_have_their_exercises():
-    assert {"02.one_hot", "02.most_confused"} <= set(list_exercises("02"))
+    assert {"02.one_hot", "02.batch_norm", "02.most_confused"} <= set(list_exercises("02"))
     assert {"03.lstm_param_count", "03.lstm_step"} <= set(list_exercises("03"))
 
 
@@ -69,6 +70,63 @@ def test_one_hot_off_by_one_is_rejected_with_values():
         return np.eye(num_classes, dtype=np.float32)[(np.asarray(labels) + 1) % num_classes]
 
     assert "one_hot([2, 0, 1, 2], 3)" in _one_line_failure("02.one_hot", shifted)
+
+
+# --------------------------------------------------------------- 02.batch_norm
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_reference_matches_keras_batch_normalization(training):
+    batch_norm = _solution_function("02.batch_norm", "batch_norm")
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((6, 4, 4, 3)) * [2.0, 0.5, 0.05] + [1.0, -1.0, 0.3]).astype(np.float32)
+    weights = [np.array(values, dtype=np.float32) for values in
+               ([1.5, -0.5, 2.0], [0.1, 0.2, -0.3], [0.3, -0.2, 0.0], [2.0, 0.5, 1.0])]  # fmt: skip
+    layer = keras.layers.BatchNormalization(momentum=0.9)  # epsilon: Keras' default 1e-3
+    layer.build(x.shape)
+    layer.set_weights(weights)
+    expected = np.asarray(layer(x, training=training))
+    y, moving_mean, moving_variance = batch_norm(x.astype(np.float64), *weights, training)
+    np.testing.assert_allclose(y, expected, atol=1e-5)
+    np.testing.assert_allclose(moving_mean, layer.get_weights()[2], atol=1e-6)
+    np.testing.assert_allclose(moving_variance, layer.get_weights()[3], atol=1e-6)
+
+
+def test_batch_norm_by_hand():
+    batch_norm = _solution_function("02.batch_norm", "batch_norm")
+    # batch [1, 3]: mean 2, variance 1 (divide by N); gamma 2, beta 1, epsilon 0
+    y, moving_mean, moving_variance = batch_norm(np.array([[1.0], [3.0]]), np.array([2.0]),
+                                                 np.array([1.0]), np.array([0.0]), np.array([1.0]),
+                                                 True, epsilon=0.0)  # fmt: skip
+    np.testing.assert_allclose(y, [[-1.0], [3.0]])
+    np.testing.assert_allclose([moving_mean[0], moving_variance[0]], [0.2, 1.0])
+
+
+def _batch_norm_variant(variance_ddof=0, epsilon=1e-3, batch_stats_at_inference=False,
+                        update_moving=True):  # fmt: skip
+    def batch_norm(x, gamma, beta, moving_mean, moving_variance, training, momentum=0.9):
+        axes = tuple(range(x.ndim - 1))
+        if training or batch_stats_at_inference:
+            mean, variance = x.mean(axis=axes), x.var(axis=axes, ddof=variance_ddof)
+        else:
+            mean, variance = moving_mean, moving_variance
+        if training and update_moving:
+            moving_mean = momentum * moving_mean + (1 - momentum) * mean
+            moving_variance = momentum * moving_variance + (1 - momentum) * variance
+        return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta, moving_mean, moving_variance
+
+    return batch_norm
+
+
+@pytest.mark.parametrize("wrong_answer, fragment", [
+    (_batch_norm_variant(variance_ddof=1), "divides the variance by N - 1"),
+    (_batch_norm_variant(epsilon=0.0), "left out epsilon"),
+    (_batch_norm_variant(batch_stats_at_inference=True), "at inference use the moving averages"),
+    (_batch_norm_variant(update_moving=False), "the new moving mean"),
+    (lambda x, gamma, beta, mean, variance, training: x, "should return (y, moving_mean, moving_variance)"),
+])  # fmt: skip
+def test_batch_norm_wrong_answers_fail_with_a_specific_message(wrong_answer, fragment):
+    assert fragment in _one_line_failure("02.batch_norm", wrong_answer)
 
 
 # --------------------------------------------------------------- 02.most_confused

@@ -102,10 +102,37 @@ def test_cnn_rejects_an_image_too_small_for_the_convolutions():
         build_cnn(padding="full")
 
 
+def test_cnn_batch_norm_weights_split_into_trainable_and_moving_averages():
+    model = build_cnn(batch_norm=True)
+    trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+    non_trainable = sum(int(np.prod(weight.shape)) for weight in model.non_trainable_weights)
+    channels = 32 + 64 + 64 + 64
+    assert non_trainable == 2 * channels  # moving mean and variance
+    assert trainable == 93_322 - channels + 2 * channels  # biases gone, gamma and beta added
+
+
+def test_tuned_cnn_layers_carry_the_requested_regularisers():
+    model = build_cnn(batch_norm=True, dropout=0.25, augment_shift=0.08)
+    names = [type(layer).__name__ for layer in model.layers]
+    assert names[0] == "RandomTranslation" and names[-2:] == ["Dropout", "Dense"]
+    assert all(layer.momentum == 0.9 for layer in model.layers
+               if isinstance(layer, keras.layers.BatchNormalization))  # fmt: skip
+    assert not any(layer.use_bias for layer in model.layers[:-1]
+                   if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)))  # fmt: skip
+
+
 def test_dense_baseline_parameters_and_shape(digits):
     model = build_dense()
     assert model.count_params() == 784 * 128 + 128 + 128 * 10 + 10 == 101_770
     assert tuple(model(digits).shape) == (5, 10)
+
+
+def test_dense_with_dropout_and_two_hidden_layers(digits):
+    model = build_dense(hidden_units=(32, 16), dropout=0.5, name="small")
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Flatten", "Dense", "Dropout", "Dense", "Dropout", "Dense"]  # fmt: skip
+    assert model.count_params() == 784 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10
+    assert model.name == "small"
 
 
 @pytest.mark.parametrize("cell, expected", [
