@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_array, check_positive_number, check_same_shape
+
 __all__ = [
     "average_precision",
     "box_iou",
@@ -211,15 +213,11 @@ def psnr(reference, estimate, max_value: float = 1.0, per_image: bool = False):
     float or numpy.ndarray
         ``inf`` for identical images (and for a mean that includes one).
     """
-    reference = np.asarray(reference, dtype=np.float64)
-    estimate = np.asarray(estimate, dtype=np.float64)
-    if reference.shape != estimate.shape:
-        raise ValueError(f"psnr needs equal shapes, got {reference.shape} and {estimate.shape}.")
-    if not 2 <= reference.ndim <= 4:
-        raise ValueError(f"psnr expects an image (H, W[, C]) or a batch (N, H, W[, C]), "
-                         f"got shape {reference.shape}.")  # fmt: skip
-    if not max_value > 0:
-        raise ValueError(f"max_value must be positive, got {max_value!r}.")
+    hint = "Pass an image (H, W[, C]) or a batch (N, H, W[, C])."
+    reference = check_array(reference, "reference", "psnr", ndim=(2, 3, 4), hint=hint).astype(np.float64)
+    estimate = check_array(estimate, "estimate", "psnr", ndim=(2, 3, 4), hint=hint).astype(np.float64)
+    check_same_shape(reference, estimate, "psnr")
+    max_value = check_positive_number(max_value, "max_value")
     one_image = reference.ndim == 2 or (reference.ndim == 3 and reference.shape[-1] in (1, 3))
     batch_ref = reference[None] if one_image else reference
     batch_est = estimate[None] if one_image else estimate

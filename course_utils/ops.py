@@ -52,6 +52,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._validation import check_array, check_choice, check_int_pair, check_positive_int
+
 __all__ = [
     "avg_pool2d",
     "conv2d",
@@ -70,42 +72,18 @@ PADDINGS = ("valid", "same")
 # --------------------------------------------------------------------------- checks
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value}.")
-    return int(value)
-
-
-def _pair(value, name: str) -> tuple[int, int]:
-    """Turn an int or a pair of ints into a pair of positive ints."""
-    if isinstance(value, (tuple, list, np.ndarray)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair (rows, cols), got {value!r}.")
-        return _positive_int(value[0], name), _positive_int(value[1], name)
-    number = _positive_int(value, name)
-    return number, number
+_positive_int = check_positive_int
+_pair = check_int_pair
 
 
 def _check_padding(padding) -> str:
-    if not isinstance(padding, str) or padding.lower() not in PADDINGS:
-        raise ValueError(f"Unknown padding {padding!r}: use 'valid' or 'same'.")
-    return padding.lower()
+    return check_choice(padding, "padding", PADDINGS)
 
 
 def _check_images(x, function: str) -> np.ndarray:
-    x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(
-            f"{function} expects x of rank 4, (batch, height, width, channels), got rank {x.ndim} "
-            f"with shape {x.shape}. For one grey image of shape (H, W) pass image[None, :, :, None]."
-        )
-    if min(x.shape) == 0:
-        raise ValueError(f"{function} got an empty x of shape {x.shape}.")
-    if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-        raise ValueError(f"{function} expects numbers in x, got dtype {x.dtype}.")
-    return x
+    return check_array(x, "x", function, ndim=4,
+                       hint="(batch, height, width, channels): for one grey image of shape (H, W) "
+                            "pass image[None, :, :, None].")  # fmt: skip
 
 
 def _float_dtype(*arrays) -> np.dtype:

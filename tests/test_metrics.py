@@ -155,5 +155,5 @@ def test_psnr_rejects_bad_input():
         metrics.psnr(np.zeros((2, 2)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="max_value"):
         metrics.psnr(np.zeros((2, 2)), np.zeros((2, 2)), max_value=0)
-    with pytest.raises(ValueError, match="expects an image"):
+    with pytest.raises(ValueError, match="rank 2 or 3 or 4"):
         metrics.psnr(np.zeros(4), np.zeros(4))
