@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import socket
+import urllib.error
 
 import numpy as np
 import pytest
@@ -19,8 +21,11 @@ def no_network(monkeypatch):
     """Make Keras' downloaders fail as they do offline."""
     import keras
 
-    def offline(*args, **kwargs):
-        raise Exception("URL fetch failure: no network in this test")
+    def offline(*args, **kwargs):  # what keras.utils.get_file does without a network
+        try:
+            raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
+        except urllib.error.URLError as error:
+            raise Exception(f"URL fetch failure on <origin>: None -- {error.reason}")  # noqa: B904
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
@@ -212,3 +217,29 @@ def test_lfw_subset_has_100_faces_then_100_non_faces():
     assert images.shape == (200, 25, 25) and images.dtype == np.float32
     assert labels[:100].tolist() == [1] * 100 and labels[100:].tolist() == [0] * 100
     assert 0.0 <= images.min() and images.max() <= 1.0
+
+
+def test_a_failure_that_is_not_the_network_surfaces_with_its_cause(empty_mirror, monkeypatch):
+    import keras
+
+    def broken_cache(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/root/.keras/datasets/mnist.npz")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", broken_cache)
+    with pytest.raises(datasets.DatasetError, match="not for lack of a network: PermissionError") as error:
+        datasets.load_mnist(verbose=False)
+    assert isinstance(error.value.__cause__, PermissionError)  # no silent fallback to the subset
+
+
+@pytest.mark.parametrize("error, is_network", [
+    (urllib.error.URLError("down"), True), (TimeoutError("slow"), True),
+    (ConnectionResetError(), True), (PermissionError(), False), (ValueError("bug"), False),
+])  # fmt: skip
+def test_is_network_error_looks_through_the_chain(error, is_network):
+    try:
+        try:
+            raise error
+        except BaseException as inner:
+            raise Exception("wrapped as Keras does") from inner
+    except Exception as outer:
+        assert datasets.is_network_error(outer) is is_network

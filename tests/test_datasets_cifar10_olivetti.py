@@ -8,6 +8,7 @@ Olivetti file compared with scikit-learn's own conversion.
 
 import lzma
 import shutil
+import urllib.error
 
 import numpy as np
 import pytest
@@ -118,7 +119,7 @@ def test_cifar10_offline_without_mirror_says_what_to_do(tmp_path, monkeypatch):
     import keras
 
     def no_network():
-        raise OSError("no network")
+        raise urllib.error.URLError("no network")
 
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(keras.datasets.cifar10, "load_data", no_network)
@@ -159,9 +160,48 @@ def test_olivetti_offline_without_mirror_says_what_to_do(tmp_path, monkeypatch):
     import sklearn.datasets
 
     def no_network(**_):
-        raise OSError("no network")
+        raise urllib.error.URLError("no network")
 
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(sklearn.datasets, "fetch_olivetti_faces", no_network)
     with pytest.raises(datasets.DatasetUnavailableError, match="olivettifaces.mat"):
         datasets.load_olivetti_faces(verbose=False)
+
+
+def _keras_cache_with_cifar(tmp_path, plain_cifar_mirror, monkeypatch, damage=None):
+    """A Keras home whose cache holds the extracted CIFAR-10 folder (as Keras leaves it)."""
+    import keras
+
+    folder = tmp_path / "keras" / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py"
+    shutil.copytree(plain_cifar_mirror / "cifar-10-batches-py", folder)
+    if damage:
+        data = bytearray((folder / damage).read_bytes())
+        data[1000] ^= 0xFF
+        (folder / damage).write_bytes(bytes(data))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "empty-mirror"))
+    (tmp_path / "empty-mirror").mkdir()
+    images = np.zeros((2, 32, 32, 3), np.uint8)
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data",
+                        lambda: ((images, np.zeros((2, 1), np.uint8)), (images, np.ones((2, 1), np.uint8))))
+
+
+def test_cifar10_from_keras_checks_every_extracted_file(plain_cifar_mirror, tmp_path, monkeypatch):
+    _keras_cache_with_cifar(tmp_path, plain_cifar_mirror, monkeypatch)
+    splits = datasets.load_cifar10(verbose=False)
+    assert splits.source.kind == "keras" and splits.source.is_full
+    assert splits[1][1].tolist() == [1, 1] and splits[1][1].dtype == np.uint8
+
+
+def test_a_corrupted_file_in_keras_cifar10_cache_is_rejected(plain_cifar_mirror, tmp_path, monkeypatch):
+    _keras_cache_with_cifar(tmp_path, plain_cifar_mirror, monkeypatch, damage="data_batch_4")
+    with pytest.raises(datasets.DataIntegrityError, match="data_batch_4"):
+        datasets.load_cifar10(verbose=False)
+
+
+def test_olivetti_faces_say_where_they_came_from(shared_data_dir, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(shared_data_dir))
+    faces = datasets.load_olivetti_faces()
+    images, labels = faces
+    assert images.shape == (400, 64, 64) and faces.source.kind == "mirror" and faces.source.is_full
+    assert "olivetti: full official data set from the local mirror" in capsys.readouterr().out
