@@ -1,7 +1,7 @@
 """Model builders used by the notebooks (Keras 3, ``keras.Input`` first).
 
 Submodules, one family each: ``classifiers`` (dense, CNN, RNN), ``autoencoders``,
-``gan``. Their public builders are re-exported here.
+... Their public builders are re-exported here.
 """
 
 from .applications import (  # noqa: F401
@@ -18,4 +18,3 @@ from .autoencoders import (  # noqa: F401
 )
 from .classifiers import build_cnn, build_dense, build_rnn, simple_rnn_forward  # noqa: F401
 from .detector import DetectionLoss, build_grid_detector  # noqa: F401
-from .gan import DCGAN, build_dcgan, build_discriminator, build_generator  # noqa: F401
