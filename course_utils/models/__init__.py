@@ -1,7 +1,7 @@
 """Model builders used by the notebooks (Keras 3, ``keras.Input`` first).
 
 Submodules, one family each: ``classifiers`` (dense, CNN, RNN), ``autoencoders``,
-... Their public builders are re-exported here.
+and more. Their public builders are re-exported here.
 """
 
 from .applications import (  # noqa: F401
