@@ -8,12 +8,19 @@ from . import Exercise, expect, expect_close, expect_equal, register
 
 
 def _check_scale_images(scale_images) -> None:
-    images = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)  # one 2x2 image
-    scaled = scale_images(images)
+    # Two images whose brightest pixels are 204 and 102, not 255: dividing by images.max()
+    # (the whole batch's or each image's) gives the wrong values.
+    images = np.array([[[0, 51], [102, 204]], [[102, 0], [51, 51]]], dtype=np.uint8)
+    scaled = scale_images(images.copy())
     expect(isinstance(scaled, np.ndarray), f"scale_images should return a NumPy array, got {type(scaled).__name__}")
-    expect_equal(scaled.shape, (1, 2, 2, 1), "scale_images(one 2x2 image).shape")
+    expect_equal(scaled.shape, (2, 2, 2, 1), "scale_images(two 2x2 images).shape")
     expect(scaled.dtype == np.float32, f"scale_images should return float32 (half the memory of float64), got {scaled.dtype}")
-    expect_close(scaled[0, :, :, 0], [[0.0, 1.0], [0.2, 0.4]], "scale_images([[0, 255], [51, 102]])")
+    expected = images[..., np.newaxis] / 255.0
+    by_max = images[..., np.newaxis] / float(images.max())
+    expect(not np.allclose(scaled, by_max),
+           "scale_images divides by images.max(): 0-255 is the pixel format's range, so divide by 255 "
+           "(an image without a white pixel must stay dim)")  # fmt: skip
+    expect_close(scaled[..., 0], expected[..., 0], "scale_images([[[0, 51], [102, 204]], [[102, 0], [51, 51]]])")
 
 
 def _check_dense_param_count(dense_param_count) -> None:
@@ -27,6 +34,13 @@ def _check_accuracy(accuracy) -> None:
                  "accuracy([1, 0, 0, 0], probabilities with arg-max [1, 0, 1, 0])")  # fmt: skip
     expect_close(accuracy(np.array([1, 0, 1, 0]), probabilities), 1.0,
                  "accuracy(labels equal to every arg-max)")  # fmt: skip
+    # three classes: the predicted class is the arg-max, not "probability of class 1 > 0.5"
+    three_classes = np.array([[0.2, 0.3, 0.5], [0.1, 0.45, 0.45 - 1e-3], [0.4, 0.35, 0.25],
+                              [0.3, 0.3, 0.4], [0.05, 0.9, 0.05]])  # fmt: skip
+    expect_close(accuracy(np.array([2, 1, 0, 2, 1]), three_classes), 1.0,
+                 "accuracy([2, 1, 0, 2, 1], 3-class probabilities with arg-max [2, 1, 0, 2, 1])")  # fmt: skip
+    expect_close(accuracy(np.array([2, 2, 0, 0, 1]), three_classes), 0.6,
+                 "accuracy([2, 2, 0, 0, 1], 3-class probabilities with arg-max [2, 1, 0, 2, 1])")  # fmt: skip
 
 
 register(Exercise(
