@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from course_utils.exercises import (
+    CheckerError,
     Exercise,
     ExerciseFailure,
+    LearnerCodeError,
     NotAttemptedError,
     expect_close,
     expect_equal,
@@ -104,3 +107,80 @@ def test_scale_images_wrong_dtype_is_named():
 def test_dense_param_count_forgetting_biases_is_caught_with_expected_value():
     with pytest.raises(ExerciseFailure, match=r"dense_param_count\(784, 128\) should be 100480, got 100352"):
         get_exercise("00.dense_param_count").check(lambda inputs, units: inputs * units)
+
+
+# --------------------------------------------------------------------------- cases as data, messages
+
+
+def _case_exercise(**kwargs) -> Exercise:
+    return Exercise(key="99.demo", title="demo", **kwargs)
+
+
+def test_cases_check_shape_and_dtype_before_values():
+    from course_utils.exercises import Case
+
+    exercise = _case_exercise(cases=[Case(args=(np.array([[0, 255]], np.uint8),),
+                                          expected=np.array([[[0.0], [1.0]]], np.float32), atol=1e-6,
+                                          message="scale to [0, 1]")])  # fmt: skip
+    with pytest.raises(ExerciseFailure, match=r"should have shape \(1, 2, 1\), got \(1, 2\) \(scale to \[0, 1\]\)"):
+        exercise.check(lambda images: images / 255.0)
+    with pytest.raises(ExerciseFailure, match="should have dtype float32, got float64"):
+        exercise.check(lambda images: (images / 255.0)[..., None])
+    with pytest.raises(ExerciseFailure, match="right shape but wrong values"):
+        exercise.check(lambda images: images[..., None].astype(np.float32))
+    assert exercise.check(lambda images: (images.astype(np.float32) / 255)[..., None])
+
+
+def test_cases_name_the_inputs_and_the_mistake():
+    from course_utils.exercises import Case
+
+    exercise = _case_exercise(function_name="count",
+                              cases=[Case(args=(784, 128), expected=100_480, message="one bias per unit")])
+    with pytest.raises(ExerciseFailure,
+                       match=r"^99.demo: count\(784, 128\) should be 100480, got 100352 \(one bias per unit\)$"):  # fmt: skip
+        exercise.check(lambda count_inputs, units: count_inputs * units)
+    with pytest.raises(ExerciseFailure, match="should be an int, got float"):
+        exercise.check(lambda count_inputs, units: 100_480.0)
+    with pytest.raises(ExerciseFailure, match="returned None: did you forget `return`"):
+        exercise.check(lambda count_inputs, units: None)
+
+
+def count(count_inputs, units):  # a named function, as a learner writes it
+    return count_inputs * units + units
+
+
+def test_learner_crash_and_checker_bug_are_told_apart():
+    def buggy_checker(answer):
+        raise KeyError("expected_table")  # fails before it looks at the answer
+
+    with pytest.raises(CheckerError, match="bug in the course, not in your code"):
+        _case_exercise(checker=buggy_checker).check(count)
+
+    def checker(answer):
+        assert answer(3, 5).shape  # an int has no .shape: the answer returned the wrong kind of thing
+
+    with pytest.raises(ExerciseFailure, match="checking what your function returned failed with AttributeError"):
+        _case_exercise(checker=checker).check(count)
+
+    def crashing(count_inputs, units):
+        raise ValueError("units must be positive")
+
+    with pytest.raises(LearnerCodeError, match=r"your code raised ValueError on input crashing\(3, 5\): units must"):
+        _case_exercise(checker=lambda answer: answer(3, 5)).check(crashing)
+
+
+def test_solution_only_after_a_checked_attempt(capsys):
+    exercise = _case_exercise(checker=lambda answer: answer(), solution_code="def f():\n    return 1")
+    assert "Try 99.demo first" in exercise.solution()
+    assert exercise.solution(force=True) == "def f():\n    return 1"
+    with pytest.raises(NotAttemptedError):
+        exercise.check(untouched)
+    assert "Try 99.demo first" in exercise.solution(), "an untouched stub is no attempt"
+    exercise.check(lambda: 1)
+    assert exercise.solution() == "def f():\n    return 1"
+
+
+def test_run_reference_is_the_one_helper_for_expected_outputs():
+    exercise = get_exercise("00.dense_param_count")
+    assert exercise.run_reference(784, 128) == 100_480
+    assert exercise.run_reference(num_inputs=1, num_units=1) == 2

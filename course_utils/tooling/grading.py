@@ -9,7 +9,7 @@ nbgrader (an optional extra: ``pip install .[grading]``) into a few commands::
     course grading release            # notebooks/ -> student/
     course grading check-release      # is student/ in sync?
     course grading collect 02 FOLDER  # FOLDER/<student>.ipynb -> grading/submitted
-    course grading autograde 02       # run nbgrader autograde
+    course grading autograde 02       # grade in sandboxes, scores into nbgrader's grade book
     course grading export --to grades.csv
     course grading ungraded           # submissions that could not be graded
 
@@ -18,15 +18,24 @@ nbgrader's course folder (``source/``, ``release/``, ``submitted/``,
 ``autograded/``, ``gradebook.db``) is ``grading/`` in the repository
 (git-ignored) unless ``--course-dir`` says otherwise. The lecturers' guide is
 ``docs/lecturers.md``.
+
+Autograding never runs a learner's code in the lecturer's process or with
+access to the course folder: each submission runs in its own sandbox
+(:mod:`.sandbox`), several in parallel, and the trusted tests run here against
+plain data from it; nbgrader then only records the scores.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import csv
 import filecmp
+import hashlib
 import importlib.util
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,11 +48,13 @@ from pathlib import Path
 import nbformat
 
 from ..config import DATA_DIR_ENV_VAR, FAST_ENV_VAR
+from . import sandbox
 from .badges import badge_markdown
 from .layout import find_repository_root, list_notebooks, resolve_notebooks
 
 __all__ = [
     "DEFAULT_CELL_TIMEOUT_S",
+    "DEFAULT_MEMORY_GIB",
     "GradingError",
     "Ungraded",
     "autograde",
@@ -63,6 +74,20 @@ __all__ = [
 #: then counts as an error: its tests score zero). Exercise cells take seconds;
 #: in fast mode (the default for autograde) a whole notebook takes under a minute.
 DEFAULT_CELL_TIMEOUT_S = 120
+
+#: Address space (GiB) each sandboxed submission may use; TensorFlow needs about 3.
+DEFAULT_MEMORY_GIB = 4.0
+
+#: nbgrader's autograde pipeline with the sandbox results in place of its kernel.
+_AUTOGRADE_PREPROCESSORS = [
+    "course_utils.tooling.sandbox.ApplySandboxResults",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 #: The nbgrader assignment name used inside the temporary release course.
 _RELEASE_ASSIGNMENT = "course"
@@ -215,7 +240,8 @@ def _course_notebooks(names: list[str] | None, root: Path) -> list[Path]:
 
 
 def release(names: list[str] | None = None, out_dir: Path | None = None,
-            root: Path | None = None) -> list[Path]:  # fmt: skip
+            root: Path | None = None, graded: bool = False,
+            package_url: str | None = None) -> list[Path]:  # fmt: skip
     """Write the student version of course notebooks.
 
     Solutions become ``raise NotImplementedError()`` (with a ``# YOUR CODE
@@ -231,26 +257,62 @@ def release(names: list[str] | None = None, out_dir: Path | None = None,
         Where to write them; default ``student/`` in the repository.
     root : pathlib.Path, optional
         The repository (default: found from the current folder).
+    graded : bool
+        A release for exercises that count: also write ``package/``, a copy of
+        ``course_utils`` without any reference answer (``solution()`` and
+        ``reference_answer()`` refuse), to install instead of the public package.
+        Needs ``out_dir`` (never ``student/``).
+    package_url : str, optional
+        With ``graded``: where learners install that package from (a pip
+        requirement URL, e.g. ``https://example.org/course-utils-graded.zip``);
+        the notebooks' Colab install cell is pointed there.
 
     Returns
     -------
     list of pathlib.Path
-        The files written.
+        The files written (notebooks, then with ``graded`` the package folder).
     """
     root = root or find_repository_root()
+    if graded and out_dir is None:
+        raise GradingError("A graded release needs --out FOLDER: student/ stays the public practice release.")
     out_dir = Path(out_dir) if out_dir is not None else root / "student"
     sources = _course_notebooks(names, root)
     released = _generate_release(sources)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in released.items():
+        if graded and package_url:
+            text = re.sub(r'course-utils @ git\+[^"\\]+', f"course-utils @ {package_url}", text)
         target = out_dir / name
         target.write_text(text, encoding="utf-8")
         written.append(target)
     if not names:
         for stale in set(out_dir.glob("*.ipynb")) - set(written):
             stale.unlink()
+    if graded:
+        written.append(_write_graded_package(out_dir / "package", root))
     return written
+
+
+def _write_graded_package(target: Path, root: Path) -> Path:
+    """``course_utils`` without reference answers, installable with pip (``pip install FOLDER``)."""
+    import tomllib
+
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    sandbox.build_graded_package(target, root / "course_utils")
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    dependencies = ",\n".join(f"    {json.dumps(d)}" for d in project.get("dependencies", []))
+    (target / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        f'[project]\nname = "course-utils"\nversion = "{project["version"]}+graded"\n'
+        f'requires-python = "{project.get("requires-python", ">=3.10")}"\n'
+        f"dependencies = [\n{dependencies}\n]\n\n"
+        '[tool.setuptools.packages.find]\ninclude = ["course_utils*"]\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    return target
 
 
 def check_release(out_dir: Path | None = None, root: Path | None = None) -> list[str]:
@@ -369,22 +431,135 @@ class Ungraded:
 
     assignment: str
     student: str
-    kind: str  # "not graded" or "manual"
+    kind: str  # "not graded", "incomplete" or "manual"
     reason: str
 
     def line(self) -> str:
         return f"{self.kind.upper():11s} {self.assignment:28s} {self.student:20s} {self.reason}"
 
 
+def _needs_sandbox(results: Path, submission: Path, force: bool) -> bool:
+    if force or not results.is_file():
+        return True
+    try:
+        recorded = json.loads(results.read_text(encoding="utf-8"))
+    except ValueError:
+        return True
+    digest = hashlib.sha256(submission.read_bytes()).hexdigest()
+    return recorded.get("sha256") != digest or bool(recorded.get("grader_error"))
+
+
+def _default_jobs(memory_gib: float) -> int:
+    cores = os.cpu_count() or 1
+    try:
+        import psutil
+
+        available_gib = psutil.virtual_memory().available / 1024**3
+    except ImportError:  # pragma: no cover - psutil is a course dependency
+        available_gib = 2.0 * cores
+    # a fast-mode notebook's kernel uses about 1.5 GiB of the address space it may have
+    return max(1, min(cores, int(available_gib // 1.5)))
+
+
+def _data_dir(root: Path) -> Path | None:
+    configured = os.environ.get(DATA_DIR_ENV_VAR, "").strip()
+    if configured:
+        return Path(configured).resolve()
+    data = root / "data"
+    return data.resolve() if data.is_dir() and any(data.glob("*/")) else None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def grade_in_sandboxes(assignment: str, course_dir: Path, *, force: bool = False,
+                       student: str | None = None, fast: bool = True,
+                       limits: sandbox.Limits | None = None, jobs: int | None = None,
+                       data_dir: Path | None = None, progress=print) -> dict:  # fmt: skip
+    """Grade the collected submissions of one assignment, each in its own sandbox, in parallel.
+
+    Results go to ``<course>/sandbox/<assignment>/<student>.json`` (read by
+    nbgrader through :class:`.sandbox.ApplySandboxResults`); each sandbox's log
+    and incidents to ``<course>/logs/sandbox/<assignment>/<student>.log``.
+
+    Returns
+    -------
+    dict
+        ``{"graded": n, "skipped": n, "seconds": s, "per_minute": hand-ins per
+        minute, "jobs": n, "incidents": {student: [...]}}``.
+    """
+    course_dir = Path(course_dir).resolve()
+    limits = limits or sandbox.Limits()
+    source = course_dir / "source" / assignment / f"{assignment}.ipynb"
+    submitted = sorted(course_dir.glob(f"submitted/*/{assignment}/{assignment}.ipynb"))
+    if student:
+        submitted = [p for p in submitted if p.parent.parent.name == student]
+    results_dir = course_dir / "sandbox" / assignment
+    todo = [p for p in submitted if _needs_sandbox(results_dir / f"{p.parent.parent.name}.json", p, force)]
+    jobs = max(1, min(jobs or _default_jobs(limits.memory_bytes / 1024**3), max(len(todo), 1)))
+    limits.threads = max(1, (os.cpu_count() or 1) // jobs)
+    summary = {"graded": 0, "skipped": len(submitted) - len(todo), "seconds": 0.0, "per_minute": 0.0,
+               "jobs": jobs, "incidents": {}}  # fmt: skip
+    if not todo:
+        return summary
+    progress(f"{assignment}: grading {len(todo)} submission(s) in sandboxes, {jobs} at a time "
+             f"({limits.threads} thread(s) each, {limits.memory_bytes / 1024**3:g} GiB, "
+             f"{limits.cell_timeout_s} s per cell)")  # fmt: skip
+    log_dir = course_dir / "logs" / "sandbox" / assignment
+    log_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="course-graded-lib-") as temporary:
+        library = sandbox.prepare_sandbox_lib(Path(temporary))
+
+        def one(path: Path) -> tuple[str, dict]:
+            result = sandbox.grade_submission(path, source, library, limits=limits, fast=fast,
+                                              data_dir=data_dir)  # fmt: skip
+            return path.parent.parent.name, result
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(one, path) for path in todo]
+            for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+                name, result = future.result()  # SandboxUnavailable propagates: nothing graded
+                _write_atomically(results_dir / f"{name}.json", json.dumps(result, indent=1))
+                log = [f"# {name} / {assignment}: {result['score']:g} of {result['max_score']:g} "
+                       f"in {result['seconds']:.1f} s"] + [f"INCIDENT: {i}" for i in result["incidents"]]
+                log += [f"AUDIT: {line}" for line in result.get("audit", [])] + result.get("log", [])
+                _write_atomically(log_dir / f"{name}.log", "\n".join(log) + "\n")
+                if result["incidents"]:
+                    summary["incidents"][name] = result["incidents"]
+                elapsed = time.perf_counter() - start
+                progress(f"[{done}/{len(todo)}] {name:20s} {result['score']:g} / {result['max_score']:g}"
+                         f"  ({result['seconds']:.0f} s; {done / elapsed * 60:.1f} per minute so far)"
+                         + (f"  ! {result['incidents'][0][:90]}" if result["incidents"] else ""))  # fmt: skip
+    summary["graded"] = len(todo)
+    summary["seconds"] = time.perf_counter() - start
+    summary["per_minute"] = len(todo) / summary["seconds"] * 60
+    with open(course_dir / "logs" / "autograde.log", "a", encoding="utf-8") as stream:
+        stream.write(f"\n# sandboxes {assignment}: {len(todo)} graded in {summary['seconds']:.0f} s, "
+                     f"{summary['per_minute']:.1f} per minute, {jobs} at a time\n")
+        for name, incidents in sorted(summary["incidents"].items()):
+            for incident in incidents:
+                stream.write(f"{assignment} {name}: {incident}\n")
+    return summary
+
+
 def autograde(names: list[str] | None, course_dir: Path, timeout_s: int = DEFAULT_CELL_TIMEOUT_S,
               fast: bool = True, force: bool = False, student: str | None = None,
-              root: Path | None = None) -> list[Ungraded]:  # fmt: skip
-    """Autograde the collected submissions of course notebooks with nbgrader.
+              root: Path | None = None, jobs: int | None = None,
+              memory_gib: float = DEFAULT_MEMORY_GIB, wall_s: int | None = None,
+              progress=print) -> list[Ungraded]:  # fmt: skip
+    """Autograde the collected submissions of course notebooks, each in a sandbox.
 
-    Every submission runs top to bottom in a fresh kernel; the test cells
-    (hidden tests included) are restored from the gradebook first, so a learner
-    cannot change them. A cell that runs longer than ``timeout_s`` is
-    interrupted and counts as an error.
+    Each submission runs top to bottom in a fresh kernel inside its own
+    sandbox (:mod:`.sandbox`: a throw-away copy, no access to the course
+    folder, no network, bounded memory and time); the trusted test cells of
+    the source (hidden tests included) run in this process against the plain
+    values the learner's functions return. nbgrader then records the scores in
+    its grade book (:class:`.sandbox.ApplySandboxResults` replaces its kernel).
 
     Parameters
     ----------
@@ -393,7 +568,7 @@ def autograde(names: list[str] | None, course_dir: Path, timeout_s: int = DEFAUL
     course_dir : pathlib.Path
         nbgrader's course folder.
     timeout_s : int
-        Seconds per cell.
+        Seconds per cell (and per call of a learner's function).
     fast : bool
         Run the notebooks in fast mode (``COURSE_FAST=1``, the default): small
         data and short training; the exercises themselves do not depend on it.
@@ -401,13 +576,25 @@ def autograde(names: list[str] | None, course_dir: Path, timeout_s: int = DEFAUL
         Grade again submissions that were graded before.
     student : str, optional
         Only this student id.
+    jobs : int, optional
+        Sandboxes at a time (default: the cores, fewer if memory is short).
+    memory_gib : float
+        Address space per sandbox.
+    wall_s : int, optional
+        Seconds one submission may take in all (default: 8 cell timeouts, at least 15 min).
 
     Returns
     -------
     list of Ungraded
         What :func:`find_ungraded` reports afterwards (the log of the run is in
         ``<course_dir>/logs/autograde.log``).
+
+    Raises
+    ------
+    sandbox.SandboxUnavailable
+        No working bubblewrap: nothing is run.
     """
+    sandbox.check_confinement()
     root = root or find_repository_root()
     course_dir = Path(course_dir).resolve()
     if names:
@@ -418,18 +605,24 @@ def autograde(names: list[str] | None, course_dir: Path, timeout_s: int = DEFAUL
         if not notebooks:
             raise GradingError(f"No submissions in {course_dir / 'submitted'}: collect some first.")
     assignments = prepare_course(notebooks, course_dir)
+    limits = sandbox.Limits(memory_bytes=int(memory_gib * 1024**3), cell_timeout_s=int(timeout_s),
+                            wall_s=int(wall_s or max(900, 8 * int(timeout_s))))  # fmt: skip
+    data_dir = _data_dir(root)
     for assignment in assignments:
-        # iopub_timeout: how long to wait for the kernel's answer after interrupting a
-        # cell that ran out of time (nbgrader's 4 s is short on a loaded machine).
-        args = ["autograde", assignment, f"--Execute.timeout={int(timeout_s)}",
-                "--Execute.iopub_timeout=15"]
-        if force:
-            args.append("--force")
+        summary = grade_in_sandboxes(assignment, course_dir, force=force, student=student, fast=fast,
+                                     limits=limits, jobs=jobs, data_dir=data_dir, progress=progress)  # fmt: skip
+        if summary["graded"]:
+            progress(f"{assignment}: {summary['graded']} hand-in(s) in {summary['seconds']:.0f} s = "
+                     f"{summary['per_minute']:.1f} hand-ins per minute ({summary['jobs']} sandboxes at a time)")  # fmt: skip
+        preprocessors = "[" + ",".join(repr(p) for p in _AUTOGRADE_PREPROCESSORS) + "]"
+        args = ["autograde", assignment, "--force",
+                f"--Autograde.autograde_preprocessors={preprocessors}",
+                f"--ApplySandboxResults.results_dir={course_dir / 'sandbox'}"]  # fmt: skip
         if student:
             args.append(f"--student={student}")
         run_nbgrader(args, course_dir, fast=fast, log_path=course_dir / "logs" / "autograde.log")
-        # nbgrader exits non-zero when a submission failed (dead kernel ...): that is
-        # reported by find_ungraded, not raised, so the other submissions still count.
+        # nbgrader exits non-zero when a submission failed: that is reported by
+        # find_ungraded, not raised, so the other submissions still count.
     return find_ungraded(course_dir, assignments)
 
 
@@ -465,6 +658,9 @@ def find_ungraded(course_dir: Path, assignments: list[str] | None = None) -> lis
       notebook, or one of its test cells has no score (no ``auto_score`` and no
       manual score). Fix the cause (see ``logs/autograde.log``) and autograde
       again, or grade it by hand.
+    * ``"incomplete"``: graded, but the kernel died or the notebook ran out of
+      time, so every test after that point scored 0 (a learner's ``os._exit``,
+      a crash, memory): worth a look by hand.
     * ``"manual"``: an answer that only a person can grade (an open question's
       answer: ``needs_manual_grade`` and no manual score yet).
 
@@ -519,10 +715,32 @@ def find_ungraded(course_dir: Path, assignments: list[str] | None = None) -> lis
             if missing:
                 found.append(Ungraded(assignment, student, "not graded",
                                       f"test cells without a score: {', '.join(missing)}"))  # fmt: skip
+            incomplete = _incomplete_reason(course_dir, assignment, student)
+            if incomplete and not missing:
+                found.append(Ungraded(assignment, student, "incomplete", incomplete))
             if manual:
                 found.append(Ungraded(assignment, student, "manual",
                                       f"to grade by hand: {', '.join(manual)}"))  # fmt: skip
-    return sorted(found, key=lambda u: (u.kind != "not graded", u.assignment, u.student))
+    order = {"not graded": 0, "incomplete": 1, "manual": 2}
+    return sorted(found, key=lambda u: (order.get(u.kind, 3), u.assignment, u.student))
+
+
+def _incomplete_reason(course_dir: Path, assignment: str, student: str) -> str | None:
+    """Why a graded submission's scores may understate it (its kernel died, it ran out of time)."""
+    path = course_dir / "sandbox" / assignment / f"{student}.json"
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    reasons = []
+    if result.get("dead_at") is not None:
+        reasons.append(f"the kernel died at cell {result['dead_at']}")
+    if result.get("timed_out"):
+        reasons.append("the whole notebook ran out of time")
+    if not reasons:
+        return None
+    return (f"{' and '.join(reasons)}: the tests after that scored 0; check by hand "
+            f"(logs/sandbox/{assignment}/{student}.log)")
 
 
 def scores(course_dir: Path, assignment: str) -> dict[str, tuple[float, float]]:
@@ -539,10 +757,13 @@ def scores(course_dir: Path, assignment: str) -> dict[str, tuple[float, float]]:
 
 def _print_ungraded(found: list[Ungraded], show_manual: bool) -> int:
     not_graded = [u for u in found if u.kind == "not graded"]
-    shown = found if show_manual else not_graded
+    shown = found if show_manual else [u for u in found if u.kind != "manual"]
     for item in shown:
         print(item.line())
-    manual = len(found) - len(not_graded)
+    manual = len([u for u in found if u.kind == "manual"])
+    incomplete = len([u for u in found if u.kind == "incomplete"])
+    if incomplete:
+        print(f"{incomplete} submission(s) INCOMPLETE: graded, but their kernel died or ran out of time.")
     if not not_graded:
         print("Every collected submission was autograded.")
     else:
@@ -564,6 +785,12 @@ def cli(argv: list[str] | None = None) -> int:
     rel = commands.add_parser("release", help="write the student versions into student/")
     rel.add_argument("notebooks", nargs="*", help="notebooks (e.g. 02); default: all")
     rel.add_argument("--out", type=Path, default=None, help="output folder (default student/)")
+    rel.add_argument("--graded", action="store_true",
+                     help="for graded work: also write package/, course_utils without reference "
+                          "answers (needs --out)")  # fmt: skip
+    rel.add_argument("--package-url", default=None,
+                     help="with --graded: where learners pip-install that package from "
+                          "(the notebooks' install cell is pointed there)")  # fmt: skip
 
     chk = commands.add_parser("check-release", help="exit 1 unless student/ equals a fresh release")
     chk.add_argument("--out", type=Path, default=None, help="student folder (default student/)")
@@ -582,6 +809,10 @@ def cli(argv: list[str] | None = None) -> int:
                       help="run the notebooks in full mode (default: fast mode, COURSE_FAST=1)")  # fmt: skip
     auto.add_argument("--force", action="store_true", help="grade again what was graded before")
     auto.add_argument("--student", default=None, help="only this student id")
+    auto.add_argument("--jobs", type=int, default=None,
+                      help="sandboxes at a time (default: the cores, fewer if memory is short)")  # fmt: skip
+    auto.add_argument("--memory", type=float, default=DEFAULT_MEMORY_GIB,
+                      help=f"GiB of address space per sandbox (default {DEFAULT_MEMORY_GIB:g})")  # fmt: skip
 
     exp = commands.add_parser("export", help="write the grades CSV (nbgrader export)")
     exp.add_argument("--to", type=Path, default=Path("grades.csv"), help="CSV file (default grades.csv)")
@@ -597,8 +828,13 @@ def cli(argv: list[str] | None = None) -> int:
     course_dir = getattr(arguments, "course_dir", None) or root / "grading"
     try:
         if arguments.command == "release":
-            for path in release(arguments.notebooks, arguments.out, root):
+            for path in release(arguments.notebooks, arguments.out, root, graded=arguments.graded,
+                                package_url=arguments.package_url):  # fmt: skip
                 print(f"wrote {path}")
+            if arguments.graded:
+                for key, modules in sandbox.answers_in_topic_modules().items():
+                    print(f"note: {key}: its answer shares lines with {', '.join(modules)}, which the "
+                          "package keeps (course content); the grader flags answers that use course_utils")  # fmt: skip
             return 0
         if arguments.command == "check-release":
             problems = check_release(arguments.out, root)
@@ -616,7 +852,8 @@ def cli(argv: list[str] | None = None) -> int:
         if arguments.command == "autograde":
             found = autograde(arguments.notebooks, course_dir, arguments.timeout,
                               fast=not arguments.full, force=arguments.force,
-                              student=arguments.student, root=root)  # fmt: skip
+                              student=arguments.student, root=root, jobs=arguments.jobs,
+                              memory_gib=arguments.memory)  # fmt: skip
             assignments = sorted({p.parent.name for p in course_dir.glob("submitted/*/*/*.ipynb")})
             wanted = {nb.stem for nb in _course_notebooks(arguments.notebooks, root)} \
                 if arguments.notebooks else set(assignments)  # fmt: skip
@@ -637,7 +874,7 @@ def cli(argv: list[str] | None = None) -> int:
             wanted = [nb.stem for nb in _course_notebooks(arguments.notebooks, root)] \
                 if arguments.notebooks else None  # fmt: skip
             return _print_ungraded(find_ungraded(course_dir, wanted), arguments.manual)
-    except (GradingError, ValueError) as error:
+    except (GradingError, ValueError, sandbox.SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 2

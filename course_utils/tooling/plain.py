@@ -104,7 +104,7 @@ def encode(value, convert_tensors: bool = False, _depth: int = 0, _count: list |
         dtype = value.dtype
         if dtype.str not in ALLOWED_DTYPES and dtype.newbyteorder("=").str not in ALLOWED_DTYPES:
             raise NotPlainData(f"a NumPy array of dtype {dtype} (use a numeric or bool dtype)")
-        native = np.ascontiguousarray(value, dtype=dtype.newbyteorder("="))
+        native = np.array(value, dtype=dtype.newbyteorder("="), order="C", copy=True)
         return {"t": "ndarray", "dtype": native.dtype.str, "shape": [int(n) for n in native.shape],
                 "v": base64.b64encode(native.tobytes()).decode("ascii")}  # fmt: skip
     if kind in _NP_SCALARS:
@@ -187,7 +187,7 @@ def decode(tree, _depth: int = 0, _count: list | None = None):
             raise NotPlainData("malformed message: bad array shape")
         if math.prod(shape) != flat.size:
             raise NotPlainData("malformed message: array shape and data disagree")
-        return flat.reshape(shape)
+        return flat.reshape(tuple(shape))
     if tag in ("list", "tuple") and type(value) is list:
         items = [decode(item, _depth + 1, _count) for item in value]
         return items if tag == "list" else tuple(items)

@@ -683,11 +683,11 @@ def _install():
     def hook(event, args):
         if busy or event not in ("open", "os.listdir", "os.scandir", "os.remove", "os.rename",
                                  "os.mkdir", "os.rmdir", "shutil.rmtree", "os.chmod",
-                                 "subprocess.Popen", "os.system", "socket.connect"):
+                                 "subprocess.Popen", "os.system", "socket.connect", "sqlite3.connect"):
             return
         busy.append(1)
         try:
-            if event in ("subprocess.Popen", "os.system", "socket.connect"):
+            if event in ("subprocess.Popen", "os.system", "socket.connect", "sqlite3.connect"):
                 if event == "subprocess.Popen" and str(args[0]).rsplit("/", 1)[-1] == "uname":
                     return  # the platform module asks for the processor name
                 report(f"{event} {str(args[:2])[:200]}")
@@ -702,10 +702,14 @@ def _install():
                 mode = args[1] if len(args) > 1 and isinstance(args[1], str) else "r"
                 flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
                 writing = any(c in mode for c in "wax+") or flags & (_os.O_WRONLY | _os.O_RDWR)
+                creating = any(c in mode for c in "wxa") or flags & _os.O_CREAT
                 if not probe.startswith(allowed):
                     report(f"open {path!r} (mode {mode!r}): outside the sandbox's folders")
                 elif writing and not probe.startswith(writable):
                     report(f"open {path!r} for writing: read-only in the sandbox")
+                elif (not creating and not probe.startswith(("/sandbox/work/", "/dev/", "/proc/", "/sys/"))
+                      and not _os.path.exists(path)):
+                    report(f"open {path!r} (mode {mode!r}): no such file in the sandbox")
             elif event in ("os.listdir", "os.scandir"):
                 if not probe.startswith(allowed) or probe in ("/", "/sandbox/"):
                     report(f"{event} {path!r}: looking outside its folder")
