@@ -185,3 +185,69 @@ def plot_confusion_matrix(true_labels, predicted_labels, class_names=None, norma
     axis.set_title("Confusion matrix" + (" (row shares)" if normalize else ""))
     figure.tight_layout()
     return figure
+
+
+def draw_lstm_cell(axis=None):
+    """Draw a schematic LSTM cell: the cell-state line, its three gates and the candidate.
+
+    Parameters
+    ----------
+    axis : matplotlib.axes.Axes, optional
+        Where to draw (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if axis is None:
+        _, axis = plt.subplots(figsize=(9, 4.2))
+    axis.set_xlim(0, 10)
+    axis.set_ylim(0, 5.2)
+    axis.axis("off")
+    arrow = {"arrowstyle": "->", "lw": 1.5, "color": "black"}
+
+    def box(x, y, text, colour):
+        axis.text(x, y, text, ha="center", va="center", fontsize=10,
+                  bbox={"boxstyle": "round,pad=0.35", "facecolor": colour, "edgecolor": "black"})  # fmt: skip
+
+    def circle(x, y, text):
+        axis.text(x, y, text, ha="center", va="center", fontsize=12,
+                  bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "black"})  # fmt: skip
+
+    # the cell state c runs along the top: forget (x), then add (+)
+    axis.annotate("", xy=(3.0, 4.3), xytext=(0.3, 4.3), arrowprops=arrow)
+    axis.annotate("", xy=(5.3, 4.3), xytext=(3.3, 4.3), arrowprops=arrow)
+    axis.annotate("", xy=(9.7, 4.3), xytext=(5.6, 4.3), arrowprops=arrow)
+    axis.text(0.3, 4.55, r"$c_{t-1}$", fontsize=12)
+    axis.text(9.2, 4.55, r"$c_t$", fontsize=12)
+    circle(3.15, 4.3, r"$\odot$")
+    circle(5.45, 4.3, "+")
+    # inputs h_{t-1} and x_t enter at the bottom and feed all four gate layers
+    axis.annotate("", xy=(2.0, 0.9), xytext=(0.3, 0.9), arrowprops=arrow)
+    axis.text(0.3, 0.5, r"$[h_{t-1}, x_t]$", fontsize=12)
+    axis.plot([2.0, 7.4], [0.9, 0.9], color="black", lw=1.5)
+    gates = [(2.2, "forget gate\n" + r"$f=\sigma(\cdot)$", "#f4cccc"),
+             (4.0, "input gate\n" + r"$i=\sigma(\cdot)$", "#d9ead3"),
+             (5.6, "candidate\n" + r"$g=\tanh(\cdot)$", "#d9ead3"),
+             (7.4, "output gate\n" + r"$o=\sigma(\cdot)$", "#cfe2f3")]  # fmt: skip
+    for x, text, colour in gates:
+        axis.annotate("", xy=(x, 1.7), xytext=(x, 0.9), arrowprops=arrow)
+        box(x, 2.1, text, colour)
+    axis.annotate("", xy=(3.15, 4.05), xytext=(2.2, 2.55), arrowprops=arrow)
+    circle(4.8, 3.25, r"$\odot$")
+    axis.annotate("", xy=(4.65, 3.05), xytext=(4.0, 2.55), arrowprops=arrow)
+    axis.annotate("", xy=(4.95, 3.05), xytext=(5.6, 2.55), arrowprops=arrow)
+    axis.annotate("", xy=(5.4, 4.05), xytext=(4.85, 3.5), arrowprops=arrow)
+    # output: h_t = o (element-wise) tanh(c_t)
+    box(8.6, 3.4, r"$\tanh(c_t)$", "white")
+    axis.annotate("", xy=(8.6, 3.7), xytext=(8.6, 4.3), arrowprops=arrow)
+    circle(8.6, 2.1, r"$\odot$")
+    axis.annotate("", xy=(8.6, 2.35), xytext=(8.6, 3.1), arrowprops=arrow)
+    axis.annotate("", xy=(8.35, 2.1), xytext=(8.0, 2.1), arrowprops=arrow)
+    axis.annotate("", xy=(9.7, 0.9), xytext=(8.6, 1.85), arrowprops=arrow)
+    axis.text(9.2, 0.45, r"$h_t$", fontsize=12)
+    axis.set_title("An LSTM cell: gates (sigmoid, 0..1) scale, element by element ($\\odot$),\n"
+                   "what is forgotten, written and shown")
+    return axis.figure

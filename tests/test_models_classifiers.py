@@ -9,7 +9,6 @@ import pytest
 from course_utils.models import build_cnn, build_dense, build_rnn, simple_rnn_forward
 from course_utils.models.classifiers import (
     ARTICLE_CNN_PARAMS,
-    draw_lstm_cell,
     predictions_per_row,
     relu_feature_maps,
 )
@@ -227,12 +226,3 @@ def test_predictions_per_row_end_with_the_model_prediction(cell, digits):
 def test_predictions_per_row_refuses_stacked_layers(digits):
     with pytest.raises(ValueError, match="exactly one"):
         predictions_per_row(build_rnn(num_layers=2, units=8), digits)
-
-
-def test_draw_lstm_cell_names_the_three_gates():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    figure = draw_lstm_cell()
-    texts = " ".join(text.get_text() for text in figure.axes[0].texts)
-    assert all(word in texts for word in ("forget gate", "input gate", "output gate"))

@@ -73,3 +73,10 @@ def test_confusion_matrix_plot_writes_the_counts_in_the_cells():
     assert texts == ["1", "1", "1", "2"]
     shares = plotting.plot_confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1], normalize=True)
     assert [t.get_text() for t in shares.axes[0].texts] == ["0.50", "0.50", "0.00", "1.00"]
+
+
+def test_draw_lstm_cell_names_the_three_gates_and_the_candidate():
+    figure = plotting.draw_lstm_cell()
+    texts = " ".join(text.get_text() for text in figure.axes[0].texts)
+    assert all(word in texts for word in ("forget gate", "input gate", "output gate", "candidate"))
+    plt.close(figure)
