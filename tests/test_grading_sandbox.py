@@ -163,3 +163,22 @@ def test_memory_limit_applies_inside(tmp_path):
     command = command[: command.index(sys.executable)] + [sys.executable, "-c", probe]
     process = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert process.stdout.strip() == "MemoryError", process.stderr[-500:]
+
+
+def test_keras_models_cross_as_checked_keras_files():
+    """04.dense_autoencoder returns a model: it crosses as a .keras file of Keras' own layers."""
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
+                              keras.layers.Reshape((3, 1))])  # fmt: skip
+    back = plain.decode(json.loads(plain.dumps({"v": plain.encode(model, convert_tensors=True)}))["v"])
+    assert isinstance(back, keras.Model) and back is not model
+    assert back.count_params() == model.count_params() == 15
+    x = np.ones((2, 4), np.float32)
+    assert np.allclose(back(x), model(x))
+    with pytest.raises(plain.NotPlainData):
+        plain.encode(model)  # the grader's side never sends objects
+
+    lam = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda t: t * 0 + 1)])
+    with pytest.raises(plain.NotPlainData, match="Lambda"):
+        plain.decode(plain.encode(lam, convert_tensors=True))

@@ -123,7 +123,66 @@ def encode(value, convert_tensors: bool = False, _depth: int = 0, _count: list |
         array = _tensor_to_array(value)
         if array is not None:
             return encode(array, False, _depth, _count)
+        if _is_keras_model(value):
+            return {"t": "keras_model", "v": base64.b64encode(_keras_model_bytes(value)).decode("ascii")}
     raise NotPlainData(describe_type(value))
+
+
+def _is_keras_model(value) -> bool:
+    return any(f"{k.__module__}.{k.__qualname__}" in ("keras.src.models.model.Model", "keras.Model")
+               for k in type(value).__mro__)  # fmt: skip
+
+
+def _keras_model_bytes(model) -> bytes:
+    """A Keras model as the bytes of a ``.keras`` file (config JSON + weights; no code)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/model.keras"
+        model.save(path)
+        with open(path, "rb") as stream:
+            return stream.read()
+
+
+def _check_keras_config(node) -> None:
+    """Refuse a model config that names anything outside Keras (custom or Lambda layers)."""
+    if isinstance(node, dict):
+        module = node.get("module")
+        if module is not None and (type(module) is not str or not (module == "keras" or module.startswith("keras."))):
+            raise NotPlainData(f"the model uses {module!r}: only Keras' own layers can be graded")
+        if node.get("class_name") in ("Lambda", "TFSMLayer") or node.get("registered_name") not in (None, node.get("class_name")):
+            raise NotPlainData(f"the model uses a {node.get('registered_name') or node.get('class_name')} "
+                               "layer: only Keras' own layers (no Lambda or custom layers) can be graded")
+        for item in node.values():
+            _check_keras_config(item)
+    elif isinstance(node, list):
+        for item in node:
+            _check_keras_config(item)
+
+
+def _load_keras_model(raw: bytes):
+    """Rebuild a model from ``.keras`` bytes after checking its config names only Keras classes."""
+    import tempfile
+    import zipfile
+
+    import keras
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/model.keras"
+        with open(path, "wb") as stream:
+            stream.write(raw)
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+                if not names <= {"config.json", "metadata.json", "model.weights.h5", "assets/"}:
+                    raise NotPlainData(f"unexpected files in the model: {sorted(names)[:5]}")
+                _check_keras_config(json.loads(archive.read("config.json")))
+        except (zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise NotPlainData(f"not a Keras model file: {error}") from None
+        try:
+            return keras.saving.load_model(path, compile=False, safe_mode=True)
+        except Exception as error:
+            raise NotPlainData(f"the model could not be rebuilt: {type(error).__name__}: {error}"[:300]) from None
 
 
 def describe_type(value) -> str:
@@ -143,8 +202,13 @@ def _b64(text) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def decode(tree, _depth: int = 0, _count: list | None = None):
+def decode(tree, _depth: int = 0, _count: list | None = None, allow_models: bool = True):
     """Build plain Python / NumPy values from an :func:`encode` tree, validating it.
+
+    A Keras model (an exercise whose answer builds one) arrives as the bytes of
+    a ``.keras`` file; with ``allow_models`` it is rebuilt by Keras in safe mode
+    after checking that its config names only Keras' own classes (no Lambda or
+    custom layer, so no learner code), else refused.
 
     Raises
     ------
@@ -188,17 +252,19 @@ def decode(tree, _depth: int = 0, _count: list | None = None):
         if math.prod(shape) != flat.size:
             raise NotPlainData("malformed message: array shape and data disagree")
         return flat.reshape(tuple(shape))
+    if tag == "keras_model" and allow_models:
+        return _load_keras_model(_b64(value))
     if tag in ("list", "tuple") and type(value) is list:
-        items = [decode(item, _depth + 1, _count) for item in value]
+        items = [decode(item, _depth + 1, _count, allow_models) for item in value]
         return items if tag == "list" else tuple(items)
     if tag == "dict" and type(value) is list and type(tree.get("k")) is list:
-        keys = [decode(k, _depth + 1, _count) for k in tree["k"]]
+        keys = [decode(k, _depth + 1, _count, False) for k in tree["k"]]
         if len(keys) != len(value):
             raise NotPlainData("malformed message: dict keys and values disagree")
         result = {}
         for key, item in zip(keys, value, strict=True):
             try:
-                result[key] = decode(item, _depth + 1, _count)
+                result[key] = decode(item, _depth + 1, _count, allow_models)
             except TypeError as error:  # an unhashable key (a list, an array)
                 raise NotPlainData(f"malformed message: {error}") from None
         return result
