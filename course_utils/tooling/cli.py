@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--fast", action="store_true", help="fast mode: small data, few steps")
     run.add_argument("--build-dir", type=Path, default=None, help="output folder (default build/)")
     run.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take")
+    run.add_argument("--no-calibration", action="store_true",
+                     help="skip timing the calibration workload first")  # fmt: skip
     fork = commands.add_parser("fork", help="point every badge and the Colab install cell at a fork")
     fork.add_argument("repository", nargs="?", help="https://github.com/OWNER/NAME (default: keep)")
     fork.add_argument("--branch", help="branch the badges open (default: keep)")
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             return run_course(arguments.notebooks, arguments.fast, arguments.build_dir,
-                              arguments.cell_timeout)  # fmt: skip
+                              arguments.cell_timeout, not arguments.no_calibration)  # fmt: skip
         except (ValueError, FileNotFoundError) as error:
             print(f"course run: {error}", file=sys.stderr)
             return 2

@@ -229,31 +229,43 @@ def _format_metric(value: float) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def write_results(results: list[NotebookResult], build_dir: Path, fast: bool) -> dict:
-    """Write ``results.json`` and ``results.md`` and return the JSON object."""
-    import keras
+def write_results(results: list[NotebookResult], build_dir: Path, fast: bool,
+                  calibration_s: float | None = None) -> dict:  # fmt: skip
+    """Write ``results.json`` and ``results.md`` and return the JSON object.
+
+    ``calibration_s`` is the time of :mod:`~course_utils.tooling.calibration`'s workload on
+    this machine; each notebook's ``wall_units`` is its wall time divided by it.
+    """
+    from importlib.metadata import version
 
     report = {
         "mode": "fast" if fast else "full",
-        "machine": {"python": platform.python_version(), "keras": keras.__version__,
-                    "cpu_count": os.cpu_count(), "platform": platform.platform()},  # fmt: skip
+        "machine": {"python": platform.python_version(), "keras": version("keras"),
+                    "cpu_count": os.cpu_count(), "platform": platform.platform(),
+                    "processor": _processor_name(), "calibration_s": calibration_s},  # fmt: skip
         "data_dir": os.environ.get(DATA_DIR_ENV_VAR, ""),
-        "notebooks": [asdict(result) for result in results],
+        "notebooks": [{**asdict(result), "wall_units": round(result.wall_s / calibration_s, 1)
+                       if calibration_s else None} for result in results],
     }
     (build_dir / "results.json").write_text(json.dumps(report, indent=2))
     lines = [
         f"# Course run ({report['mode']} mode)",
         "",
         f"Python {report['machine']['python']}, Keras {report['machine']['keras']}, "
-        f"{report['machine']['cpu_count']} CPU cores.",
+        f"{report['machine']['cpu_count']} CPU cores ({report['machine']['processor']}).",
         "",
-        "| notebook | status | wall (s) | peak memory (MiB) | metrics |",
-        "|---|---|---:|---:|---|",
+        (f"Calibration: the standard workload (course_utils.tooling.calibration) took "
+         f"{calibration_s:.2f} s here; \"units\" are wall times divided by it, comparable "
+         "across machines." if calibration_s else "Calibration: not measured."),
+        "",
+        "| notebook | status | wall (s) | wall (units) | peak memory (MiB) | metrics |",
+        "|---|---|---:|---:|---:|---|",
     ]
-    for result in results:
+    for result, entry in zip(results, report["notebooks"], strict=True):
         metrics = ", ".join(f"{name} = {_format_metric(value)}"
                             for name, value in sorted(result.metrics.items()))  # fmt: skip
-        lines.append(f"| {result.notebook} | {result.status} | {result.wall_s:.1f} | "
+        units = f"{entry['wall_units']:.1f}" if entry["wall_units"] is not None else "-"
+        lines.append(f"| {result.notebook} | {result.status} | {result.wall_s:.1f} | {units} | "
                      f"{result.peak_rss_mib:.0f} | {metrics} |")  # fmt: skip
     failures = [result for result in results if result.error]
     if failures:
@@ -262,8 +274,18 @@ def write_results(results: list[NotebookResult], build_dir: Path, fast: bool) ->
     return report
 
 
+def _processor_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
-               cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S) -> int:  # fmt: skip
+               cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, calibrate: bool = True) -> int:  # fmt: skip
     """Run notebooks, write the reports; return the process exit code (0 = all ok)."""
     root = find_repository_root()
     notebooks = resolve_notebooks(names, root / "notebooks")
@@ -274,11 +296,17 @@ def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
     build_dir.mkdir(parents=True, exist_ok=True)
     mode = "fast" if fast else "full"
     print(f"Running {len(notebooks)} notebook(s) in {mode} mode; output in {build_dir}", flush=True)
+    calibration_s = None
+    if calibrate:
+        from .calibration import measure
+
+        calibration_s = measure(kernel_environment(os.environ, build_dir, "calibration", fast))
+        print(f"Calibration workload: {calibration_s:.2f} s on this machine", flush=True)
     results = []
     for number, path in enumerate(notebooks, start=1):
         label = f"[{number}/{len(notebooks)}] {path.name}:"
         results.append(run_notebook(path, build_dir, fast, label, cell_timeout_s))
-    write_results(results, build_dir, fast)
+    write_results(results, build_dir, fast, calibration_s)
     failed = [result.notebook for result in results if result.status != "ok"]
     total = sum(result.wall_s for result in results)
     print(f"Done in {total:.0f} s: {len(results) - len(failed)} ok, {len(failed)} failed. "
