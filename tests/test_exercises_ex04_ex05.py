@@ -9,7 +9,7 @@ import pytest
 from course_utils.exercises import ExerciseFailure, NotAttemptedError, get_exercise, list_exercises
 
 EXERCISES = [
-    ("04.dense_autoencoder", "dense_autoencoder"),
+    ("04.denoising_pair", "denoising_pair"),
     ("04.psnr", "psnr"),
     ("05.discriminator_loss", "discriminator_loss"),
     ("05.inception_score", "inception_score"),
@@ -34,7 +34,7 @@ def _one_line_failure(key, answer) -> str:
 
 
 def test_notebooks_04_and_05_have_their_exercises():
-    assert {"04.dense_autoencoder", "04.psnr"} <= set(list_exercises("04"))
+    assert {"04.denoising_pair", "04.psnr"} <= set(list_exercises("04"))
     assert {"05.discriminator_loss", "05.inception_score"} <= set(list_exercises("05"))
 
 
@@ -50,21 +50,53 @@ def test_the_reference_solution_passes(key, name, capsys):
     assert "Correct" in capsys.readouterr().out
 
 
-def test_the_articles_flat_autoencoder_fails_on_its_output_shape():
-    def articles_autoencoder(code_size):
-        return keras.Sequential([
-            keras.Input(shape=(28, 28, 1)), keras.layers.Flatten(),
-            keras.layers.Dense(128, activation="relu"), keras.layers.Dense(code_size),
-            keras.layers.Dense(128, activation="relu"), keras.layers.Dense(784, activation="sigmoid"),
-        ])  # fmt: skip
+def test_noise_added_after_clipping_is_rejected():
+    def clip_then_add(clean_images, noise_std, rng):
+        noisy = np.clip(clean_images, 0, 1) + rng.normal(0.0, noise_std, size=clean_images.shape)
+        return noisy.astype(np.float32), clean_images
 
-    assert "(4, 784)" in _one_line_failure("04.dense_autoencoder", articles_autoencoder)
+    assert "clip after adding the noise" in _one_line_failure("04.denoising_pair", clip_then_add)
 
 
-def test_an_autoencoder_ignoring_the_code_size_fails():
-    solution = _solution_function("04.dense_autoencoder", "dense_autoencoder")
-    message = _one_line_failure("04.dense_autoencoder", lambda code_size: solution(32))
-    assert "dense_autoencoder(8).count_params()" in message
+def test_a_reseeded_or_float64_or_in_place_pair_is_rejected():
+    def reseeded(clean_images, noise_std, rng):
+        noise = np.random.default_rng(0).normal(0.0, noise_std, size=clean_images.shape)
+        return np.clip(clean_images + noise, 0, 1).astype(np.float32), clean_images
+
+    def float64(clean_images, noise_std, rng):
+        return np.clip(clean_images + rng.normal(0.0, noise_std, size=clean_images.shape), 0, 1), clean_images
+
+    def in_place(clean_images, noise_std, rng):
+        clean_images += rng.normal(0.0, noise_std, size=clean_images.shape).astype(np.float32)
+        return np.clip(clean_images, 0, 1), clean_images
+
+    def one_noise_value(clean_images, noise_std, rng):
+        noisy = np.clip(clean_images + rng.normal(0.0, noise_std), 0, 1).astype(np.float32)
+        return noisy, clean_images
+
+    assert "re-seed" in _one_line_failure("04.denoising_pair", reseeded)
+    assert "float32" in _one_line_failure("04.denoising_pair", float64)
+    assert "in place" in _one_line_failure("04.denoising_pair", in_place)
+    assert "own noise value" in _one_line_failure("04.denoising_pair", one_noise_value)
+
+
+def test_a_psnr_of_the_pooled_mse_is_told_to_average_per_image():
+    def pooled_psnr(reference, estimate, max_value=1.0):
+        mse = np.mean((np.asarray(reference, float) - np.asarray(estimate, float)) ** 2)
+        with np.errstate(divide="ignore"):
+            return float(10 * np.log10(max_value**2 / mse))
+
+    assert "mean of each image's PSNR" in _one_line_failure("04.psnr", pooled_psnr)
+
+
+def test_the_reference_psnr_matches_metrics_psnr():
+    from course_utils.metrics import psnr as course_psnr
+
+    psnr = _solution_function("04.psnr", "psnr")
+    rng = np.random.default_rng(0)
+    clean = rng.uniform(size=(6, 28, 28, 1))
+    noisy = np.clip(clean + rng.normal(0, rng.uniform(0.05, 0.5, size=(6, 1, 1, 1)), clean.shape), 0, 1)
+    assert psnr(clean, noisy) == pytest.approx(course_psnr(clean, noisy, max_value=1.0), abs=1e-9)
 
 
 def test_a_psnr_without_the_square_fails():

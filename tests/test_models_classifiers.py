@@ -1,4 +1,4 @@
-"""Tests of course_utils.models.classifiers: shapes, parameter counts, the NumPy RNN."""
+"""Tests of course_utils.models.classifiers: shapes, parameter counts, feature maps."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils.models import build_cnn, build_dense, build_rnn, simple_rnn_forward
+from course_utils.models import build_cnn, build_dense
 from course_utils.models.classifiers import (
     ARTICLE_CNN_PARAMS,
-    predictions_per_row,
     relu_feature_maps,
 )
 
@@ -134,54 +133,6 @@ def test_dense_with_dropout_and_two_hidden_layers(digits):
     assert model.name == "small"
 
 
-@pytest.mark.parametrize("cell, expected", [
-    ("lstm", 4 * (128 * (28 + 128) + 128) + 1_290),
-    ("gru", 3 * (128 * (28 + 128) + 2 * 128) + 1_290),  # Keras' default reset_after=True: 2 biases
-    ("simple_rnn", 128 * (28 + 128) + 128 + 1_290),
-])  # fmt: skip
-def test_rnn_parameter_counts_and_one_prediction_per_image(cell, expected, digits):
-    model = build_rnn(cell=cell)
-    assert model.count_params() == expected
-    assert tuple(model(digits[..., 0]).shape) == (5, 10)
-
-
-def test_rnn_accepts_a_channel_axis_and_stacks_layers(digits):
-    model = build_rnn(image_shape=(28, 28, 1), num_layers=2, units=32, bidirectional=True)
-    probabilities = np.asarray(model(digits))
-    assert probabilities.shape == (5, 10)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-    with pytest.raises(ValueError, match="cell"):
-        build_rnn(cell="transformer")
-
-
-@pytest.mark.parametrize("return_sequences", [False, True])
-def test_numpy_simple_rnn_matches_keras_simple_rnn(return_sequences):
-    rng = np.random.default_rng(1)
-    inputs = rng.standard_normal((3, 7, 5)).astype(np.float32)
-    layer = keras.layers.SimpleRNN(4, return_sequences=return_sequences)
-    layer(inputs)  # builds the weights
-    input_kernel, recurrent_kernel, bias = layer.get_weights()
-    bias = rng.standard_normal(bias.shape).astype(np.float32)  # Keras starts biases at 0: test them
-    layer.set_weights([input_kernel, recurrent_kernel, bias])
-    expected = np.asarray(layer(inputs))
-    got = simple_rnn_forward(inputs, input_kernel, recurrent_kernel, bias,
-                             return_sequences=return_sequences)  # fmt: skip
-    assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, atol=1e-5)
-
-
-def test_numpy_simple_rnn_by_hand_for_two_steps():
-    # one unit, weights 1: h1 = tanh(1), h2 = tanh(2 + tanh(1))
-    got = simple_rnn_forward(np.array([[[1.0], [2.0]]]), [[1.0]], [[1.0]], [0.0],
-                             return_sequences=True)  # fmt: skip
-    np.testing.assert_allclose(got[0, :, 0], [np.tanh(1.0), np.tanh(2.0 + np.tanh(1.0))])
-
-
-def test_numpy_simple_rnn_rejects_mismatched_weights():
-    with pytest.raises(ValueError, match="features"):
-        simple_rnn_forward(np.zeros((1, 2, 3)), np.zeros((4, 5)), np.zeros((5, 5)), np.zeros(5))
-
-
 @pytest.mark.parametrize("batch_norm", [False, True])
 def test_relu_feature_maps_match_a_keras_submodel(digits, batch_norm):
     model = build_cnn(batch_norm=batch_norm)
@@ -208,21 +159,3 @@ def test_relu_feature_maps_match_a_keras_submodel(digits, batch_norm):
 def test_relu_feature_maps_rejects_a_model_without_conv_maps(digits):
     with pytest.raises(ValueError, match="CNN"):
         relu_feature_maps(build_dense(), digits)
-
-
-@pytest.mark.parametrize("cell", ["lstm", "gru", "simple_rnn"])
-def test_predictions_per_row_end_with_the_model_prediction(cell, digits):
-    model = build_rnn(cell=cell, units=16)
-    per_row = predictions_per_row(model, digits)
-    assert per_row.shape == (5, 28, 10)
-    np.testing.assert_allclose(per_row[:, -1], model.predict(digits, verbose=0), atol=1e-5)
-    # after 5 rows: the same model run on the first 5 rows only
-    first_rows = build_rnn(image_shape=(5, 28), cell=cell, units=16)
-    first_rows.set_weights(model.get_weights())
-    np.testing.assert_allclose(per_row[:, 4], first_rows.predict(digits[:, :5, :, 0], verbose=0),
-                               atol=1e-5)  # fmt: skip
-
-
-def test_predictions_per_row_refuses_stacked_layers(digits):
-    with pytest.raises(ValueError, match="exactly one"):
-        predictions_per_row(build_rnn(num_layers=2, units=8), digits)

@@ -1,4 +1,4 @@
-"""Image classifiers for MNIST-sized images: a dense baseline, a CNN and a row-reading RNN.
+"""Image classifiers for MNIST-sized images: a dense baseline and a CNN.
 
 All builders return an *uncompiled* ``keras.Model`` whose input is declared
 with ``keras.Input`` (Keras 3) and whose output is a softmax over
@@ -9,8 +9,6 @@ builder                input                   default architecture        param
 =====================  ======================  ==========================  ==========
 :func:`build_dense`    ``(28, 28, 1)``         Flatten, Dense 128, 10      101,770
 :func:`build_cnn`      ``(28, 28, 1)``         the source article's CNN    93,322
-:func:`build_rnn`      ``(28, 28)`` or         LSTM 128 over 28 rows, 10   81,674
-                       ``(28, 28, 1)``
 =====================  ======================  ==========================  ==========
 
 The defaults of :func:`build_cnn` are the source article's network and other
@@ -19,9 +17,7 @@ stable. Improvements are switched on with keyword arguments. :func:`build_dense`
 and :func:`build_cnn` are taught in notebook 02 and must stay identical to its
 definitions (``tests/test_taught_copies.py``).
 
-The module also holds :func:`simple_rnn_forward`, the NumPy recurrence
-``h_t = tanh(x_t W_x + h_{t-1} W_h + b)`` that notebook 03 checks against
-``keras.layers.SimpleRNN``.
+Notebook 03 writes its recurrent classifiers (SimpleRNN, GRU, LSTM) in the notebook itself.
 """
 
 from __future__ import annotations
@@ -33,18 +29,12 @@ import numpy as np
 
 __all__ = [
     "ARTICLE_CNN_PARAMS",
-    "RNN_CELLS",
     "build_cnn",
     "build_dense",
-    "build_rnn",
-    "simple_rnn_forward",
 ]
 
 #: Parameter count of :func:`build_cnn` with its defaults (the article's network).
 ARTICLE_CNN_PARAMS = 93_322
-
-#: Recurrent layers :func:`build_rnn` can use, by name.
-RNN_CELLS = ("lstm", "gru", "simple_rnn")
 
 
 def _check_shape(image_shape, allowed_ranks, builder):
@@ -201,121 +191,6 @@ def build_cnn(image_shape=(28, 28, 1), num_classes=10, filters=(32, 64, 64), ker
     return keras.Sequential(layers, name=name)
 
 
-def build_rnn(image_shape=(28, 28), num_classes: int = 10, cell: str = "lstm", units: int = 128,
-              num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
-              name: str | None = None):  # fmt: skip
-    """A classifier that reads an image row by row, as a sequence.
-
-    Each of the ``height`` rows is one time step whose ``width`` pixels are the
-    step's features. The last recurrent layer returns only its final state
-    (``return_sequences=False``), so the model makes one prediction per image.
-    With the defaults (one LSTM of 128 units on 28x28) it has
-    4 * (128 * (28 + 128) + 128) + (128 + 1) * 10 = 81,674 parameters.
-
-    Parameters
-    ----------
-    image_shape : tuple of int, default (28, 28)
-        ``(rows, columns)``, or ``(rows, columns, 1)`` for images with a
-        channel axis (it is dropped by a ``Reshape``).
-    num_classes : int, default 10
-    cell : {"lstm", "gru", "simple_rnn"}, default "lstm"
-    units : int, default 128
-        Width of the recurrent state.
-    num_layers : int, default 1
-        Stacked recurrent layers; all but the last return sequences.
-    bidirectional : bool, default False
-        Also read the rows bottom to top (doubles the recurrent parameters).
-    dropout : float, default 0.0
-        Dropout rate before the output layer.
-    name : str, optional
-        Default: ``"<cell>_classifier"``.
-
-    Returns
-    -------
-    keras.Model
-        Uncompiled; output shape ``(batch, num_classes)``, rows sum to 1.
-    """
-    import keras
-
-    image_shape = _check_shape(image_shape, (2, 3), "build_rnn")
-    num_classes = _check_classes(num_classes, "build_rnn")
-    dropout = _check_dropout(dropout, "build_rnn")
-    cells = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU,
-             "simple_rnn": keras.layers.SimpleRNN}  # fmt: skip
-    if cell not in cells:
-        raise ValueError(f"build_rnn: cell must be one of {RNN_CELLS}, got {cell!r}.")
-    if len(image_shape) == 3 and image_shape[2] != 1:
-        raise ValueError(
-            f"build_rnn: a 3-entry image_shape must end with 1 channel, got {image_shape}; "
-            "reshape colour images to (rows, columns * channels) first."
-        )
-    if not isinstance(num_layers, (int, np.integer)) or num_layers < 1:
-        raise ValueError(f"build_rnn: num_layers must be an int >= 1, got {num_layers!r}.")
-
-    layers = [keras.Input(shape=image_shape)]
-    if len(image_shape) == 3:
-        layers.append(keras.layers.Reshape(image_shape[:2]))
-    for index in range(num_layers):
-        recurrent = cells[cell](int(units), return_sequences=index < num_layers - 1)
-        layers.append(keras.layers.Bidirectional(recurrent) if bidirectional else recurrent)
-    if dropout:
-        layers.append(keras.layers.Dropout(dropout))
-    layers.append(keras.layers.Dense(num_classes, activation="softmax"))
-    return keras.Sequential(layers, name=name or f"{cell}_classifier")
-
-
-def simple_rnn_forward(inputs, input_kernel, recurrent_kernel, bias, initial_state=None,
-                       return_sequences: bool = False):  # fmt: skip
-    """Run a simple (Elman) RNN in NumPy: ``h_t = tanh(x_t W_x + h_{t-1} W_h + b)``.
-
-    The weight layout is that of ``keras.layers.SimpleRNN.get_weights()``, so the
-    result can be compared with Keras directly.
-
-    Parameters
-    ----------
-    inputs : array-like, shape (batch, time, features)
-    input_kernel : array-like, shape (features, units)
-        ``W_x``.
-    recurrent_kernel : array-like, shape (units, units)
-        ``W_h``.
-    bias : array-like, shape (units,)
-        ``b``.
-    initial_state : array-like, shape (batch, units), optional
-        ``h_0``; zeros by default (as in Keras).
-    return_sequences : bool, default False
-        Return every ``h_t`` (shape ``(batch, time, units)``) instead of the last.
-
-    Returns
-    -------
-    numpy.ndarray of float64
-        ``h_T`` of shape ``(batch, units)``, or all states.
-    """
-    inputs = np.asarray(inputs, dtype=np.float64)
-    input_kernel = np.asarray(input_kernel, dtype=np.float64)
-    recurrent_kernel = np.asarray(recurrent_kernel, dtype=np.float64)
-    bias = np.asarray(bias, dtype=np.float64)
-    if inputs.ndim != 3:
-        raise ValueError(f"inputs must have shape (batch, time, features), got {inputs.shape}.")
-    num_features, num_units = input_kernel.shape
-    if inputs.shape[2] != num_features:
-        raise ValueError(
-            f"inputs have {inputs.shape[2]} features per step but input_kernel expects "
-            f"{num_features} (its shape is {input_kernel.shape})."
-        )
-    if recurrent_kernel.shape != (num_units, num_units) or bias.shape != (num_units,):
-        raise ValueError(
-            f"recurrent_kernel must be ({num_units}, {num_units}) and bias ({num_units},), got "
-            f"{recurrent_kernel.shape} and {bias.shape}."
-        )
-    state = (np.zeros((inputs.shape[0], num_units)) if initial_state is None
-             else np.asarray(initial_state, dtype=np.float64))  # fmt: skip
-    states = []
-    for step in range(inputs.shape[1]):
-        state = np.tanh(inputs[:, step] @ input_kernel + state @ recurrent_kernel + bias)
-        states.append(state)
-    return np.stack(states, axis=1) if return_sequences else state
-
-
 # --------------------------------------------------------------------------- looking inside
 
 
@@ -357,45 +232,3 @@ def relu_feature_maps(model, images):
     if not maps:
         raise ValueError(f"{model.name} has no ReLU on 4-axis feature maps: is it a CNN?")
     return maps
-
-
-def predictions_per_row(model, images):
-    """Class probabilities of a :func:`build_rnn` model after each row it has read.
-
-    A copy of the model's (single, one-directional) recurrent layer is made with
-    ``return_sequences=True`` and the same weights; the output layer is applied
-    to the state after every row. The last step equals ``model.predict(images)``.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A trained model from :func:`build_rnn` with ``num_layers=1`` and
-        ``bidirectional=False`` (and no dropout, which is inactive here anyway).
-    images : numpy.ndarray, shape (N, rows, columns) or (N, rows, columns, 1)
-
-    Returns
-    -------
-    numpy.ndarray of float32, shape (N, rows, num_classes)
-        ``[n, t]``: the probabilities after reading rows ``0 .. t`` of image ``n``.
-    """
-    import keras
-
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3:
-        raise ValueError(f"images must have shape (N, rows, columns[, 1]), got {images.shape}.")
-    recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
-    if len(recurrent) != 1:
-        raise ValueError(
-            "predictions_per_row needs a model with exactly one one-directional recurrent layer "
-            f"(build_rnn(num_layers=1, bidirectional=False)); {model.name} has {len(recurrent)}."
-        )
-    config = recurrent[0].get_config()
-    config["return_sequences"] = True
-    every_step = type(recurrent[0]).from_config(config)
-    every_step.build((None, images.shape[1], images.shape[2]))
-    every_step.set_weights(recurrent[0].get_weights())
-    output_layer = model.layers[-1]
-    states = every_step(keras.ops.convert_to_tensor(images))
-    return np.asarray(output_layer(states))
