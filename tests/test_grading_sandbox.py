@@ -157,7 +157,10 @@ def test_memory_limit_applies_inside(tmp_path):
     for sub in ("work", "io", "lib"):
         (tmp_path / sub).mkdir()
     (tmp_path / "lib" / "course_utils").mkdir()
-    probe = "import numpy as np\ntry:\n    x = np.ones(2**31)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')\n"
+    # 6 GiB, never touched: granted outside (checked first), refused under a 2 GiB limit
+    probe = "import numpy as np\ntry:\n    x = np.empty(6 * 2**30, np.uint8)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')\n"
+    outside = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert outside.stdout.strip() == "allocated"
     limits = sandbox.Limits(memory_bytes=2 * 1024**3)
     command = sandbox._sandbox_command(tmp_path, tmp_path / "lib", None, limits, {"PATH": "/usr/bin:/bin"})
     command = command[: command.index(sys.executable)] + [sys.executable, "-c", probe]

@@ -737,6 +737,8 @@ def _incomplete_reason(course_dir: Path, assignment: str, student: str) -> str |
         reasons.append(f"the kernel died at cell {result['dead_at']}")
     if result.get("timed_out"):
         reasons.append("the whole notebook ran out of time")
+    elif result.get("ended_early") and result.get("dead_at") is None:
+        reasons.append("the sandbox ended early")
     if not reasons:
         return None
     return (f"{' and '.join(reasons)}: the tests after that scored 0; check by hand "

@@ -293,8 +293,14 @@ def answers_in_topic_modules(package: Path | None = None) -> dict[str, list[str]
 
     _load_all()
     package = Path(package or _PACKAGE)
-    texts = {path.relative_to(package).as_posix(): {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
-             for path in package.rglob("*.py") if "tooling" not in path.parts}  # fmt: skip
+    texts = {}
+    for path in package.rglob("*.py"):
+        if "tooling" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "exercises" in path.parts:
+            text = strip_solutions(text)  # as the graded package has it
+        texts[path.relative_to(package).as_posix()] = {line.strip() for line in text.splitlines()}
     found: dict[str, list[str]] = {}
     for key, exercise in sorted(_REGISTRY.items()):
         lines = _answer_lines(exercise.solution_code)
@@ -651,7 +657,7 @@ import sys as _sys
 
 
 def _install():
-    if not any("ipykernel" in arg for arg in _sys.argv):
+    if not any("ipykernel" in arg for arg in getattr(_sys, "orig_argv", _sys.argv)):
         return  # only the learner's kernel is watched
     allowed = tuple(p for p in _os.environ.get("COURSE_SANDBOX_ALLOWED", "").split(":") if p)
     writable = ("/sandbox/work/", "/sandbox/io/", "/tmp/", "/dev/")
@@ -687,6 +693,8 @@ def _install():
             return
         busy.append(1)
         try:
+            if event == "sqlite3.connect" and str(args[0]) in (":memory:", ""):
+                return
             if event in ("subprocess.Popen", "os.system", "socket.connect", "sqlite3.connect"):
                 if event == "subprocess.Popen" and str(args[0]).rsplit("/", 1)[-1] == "uname":
                     return  # the platform module asks for the processor name
@@ -707,8 +715,8 @@ def _install():
                     report(f"open {path!r} (mode {mode!r}): outside the sandbox's folders")
                 elif writing and not probe.startswith(writable):
                     report(f"open {path!r} for writing: read-only in the sandbox")
-                elif (not creating and not probe.startswith(("/sandbox/work/", "/dev/", "/proc/", "/sys/"))
-                      and not _os.path.exists(path)):
+                elif (not creating and not probe.startswith(("/sandbox/", "/dev/", "/proc/", "/sys/", "/tmp/ipykernel_"))
+                      and not path.endswith(".pyc") and not _os.path.exists(path)):
                     report(f"open {path!r} (mode {mode!r}): no such file in the sandbox")
             elif event in ("os.listdir", "os.scandir"):
                 if not probe.startswith(allowed) or probe in ("/", "/sandbox/"):
@@ -866,6 +874,7 @@ def _drive(session: _Session, limits: Limits, tests: list[_Test], names: set[str
                 raise _SandboxGone(f"unexpected message {str(message)[:100]}")
     except _SandboxGone as gone:
         result["timed_out"] = "time limit" in str(gone)
+        result["ended_early"] = True
         result["incidents"].append(f"the sandbox ended early: {gone}")
     if result["dead_at"] is not None or session.dead:
         result["incidents"].append(f"the kernel died (at cell {result['dead_at']}): tests after it scored 0")

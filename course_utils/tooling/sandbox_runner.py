@@ -68,8 +68,11 @@ def main() -> int:
             return "timeout", time.perf_counter() - start
         except DeadKernelError:
             return "dead", time.perf_counter() - start
+        seconds = time.perf_counter() - start
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        return (f"error:{errors[0].get('ename', '')}" if errors else "ok"), time.perf_counter() - start
+        if errors and errors[0].get("ename") == "KeyboardInterrupt" and seconds >= job["cell_timeout"] - 1:
+            return "timeout", seconds  # nbclient interrupted it at the time limit
+        return (f"error:{errors[0].get('ename', '')}" if errors else "ok"), seconds
 
     with client.setup_kernel():
         send({"event": "ready"})
