@@ -18,9 +18,11 @@ are shared: nothing is copied).
   image (Selvaraju et al. 2017).
 * :func:`occlusion_map`: how much the class probability falls when a grey
   patch hides each region (Zeiler and Fergus 2014).
-* :func:`randomize_weights` and :func:`map_correlation`: the sanity check of
-  Adebayo et al. (2018): an explanation that hardly changes when the weights
-  are re-drawn at random does not explain the *trained* model.
+* :func:`randomize_weights` and :func:`map_correlation`: the model-parameter
+  randomisation test of Adebayo et al. (2018): an explanation that hardly
+  changes when the weights are re-drawn at random cannot be explaining what
+  the model learned.
+* :func:`channel_weights`: the reference for Grad-CAM's channel weights.
 
 The class score is the logit (pre-softmax) when the last layer is a ``Dense``
 layer with a softmax activation: gradients of a saturated probability vanish.
@@ -31,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "channel_weights",
     "find_last_conv_layer",
     "grad_cam",
     "map_correlation",
@@ -137,7 +140,7 @@ def _chosen_classes(scores: np.ndarray, class_index) -> np.ndarray:
 # --------------------------------------------------------------------------- maps
 
 
-def saliency_map(model, images, class_index=None) -> np.ndarray:
+def saliency_map(model, images, class_index=None, absolute: bool = True) -> np.ndarray:
     """Vanilla gradient saliency: ``|d score_c / d pixel|``, maximum over channels.
 
     Parameters
@@ -149,11 +152,14 @@ def saliency_map(model, images, class_index=None) -> np.ndarray:
     class_index : int or array-like of int, optional
         The class to explain, one for all or one per image; default: the
         predicted class of each image.
+    absolute : bool, default True
+        False returns the signed gradient (summed over channels) instead.
 
     Returns
     -------
     numpy.ndarray of float32, shape (N, H, W)
-        Non-negative; larger means the score reacts more to that pixel.
+        Non-negative (``absolute=True``); larger means the score reacts more
+        to that pixel.
     """
     import tensorflow as tf
 
@@ -168,6 +174,8 @@ def saliency_map(model, images, class_index=None) -> np.ndarray:
         classes = _chosen_classes(scores.numpy(), class_index)
         picked = tf.gather(scores, classes, axis=1, batch_dims=1)
     gradients = tape.gradient(picked, batch).numpy()
+    if not absolute:
+        return gradients.sum(axis=-1).astype(np.float32)
     return np.abs(gradients).max(axis=-1).astype(np.float32)
 
 
@@ -273,15 +281,58 @@ def randomize_weights(model, seed: int = 0):
     """Return a copy of ``model`` with the same architecture and freshly drawn weights.
 
     The copy is re-initialised by each layer's own initialisers (as before
-    training); ``model`` itself is untouched. This is the "full
-    randomisation" of Adebayo et al. (2018).
+    training), each given its own seed drawn from a local generator seeded
+    with ``seed``: the global random state of Python, NumPy and Keras is left
+    as it was, and ``model`` itself is untouched. This is the "full"
+    (non-cascading) model-parameter randomisation of Adebayo et al. (2018).
+
+    Parameters
+    ----------
+    model : keras.Model
+    seed : int
+
+    Returns
+    -------
+    keras.Model
+        Built, with the same layer types, shapes and names as ``model``.
     """
     import keras
 
-    keras.utils.set_random_seed(seed)
-    clone = keras.models.clone_model(model)
+    rng = np.random.default_rng(seed)
+
+    def reseeded_layer(layer):
+        config = layer.get_config()
+        for key, value in config.items():
+            if key.endswith("_initializer") and isinstance(value, dict) and "seed" in value.get("config", {}):
+                value["config"]["seed"] = int(rng.integers(2**31 - 1))
+        return layer.__class__.from_config(config)
+
+    clone = keras.models.clone_model(model, clone_function=reseeded_layer)
     clone.build(model.input_shape)
     return clone
+
+
+def channel_weights(gradients) -> np.ndarray:
+    """Grad-CAM's channel weights: the mean gradient over each feature map's positions.
+
+    Reference answer of exercise ``07.gradcam_channel_weights`` (notebook
+    07_3 uses it inside its own Grad-CAM).
+
+    Parameters
+    ----------
+    gradients : array-like, shape (N, h, w, K)
+        Gradient of each image's class score with respect to the K feature
+        maps of a convolution.
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (N, K)
+        alpha_k = mean over the h x w positions of d score / d A_k.
+    """
+    gradients = np.asarray(gradients, dtype=np.float32)
+    if gradients.ndim != 4:
+        raise ValueError(f"gradients must have shape (N, h, w, K), got {gradients.shape}.")
+    return gradients.mean(axis=(1, 2))
 
 
 def map_correlation(maps_a, maps_b) -> np.ndarray:
@@ -294,8 +345,9 @@ def map_correlation(maps_a, maps_b) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of float64, shape (N,)
-        In [-1, 1]; 1 means the two maps rank the pixels identically. A map
-        that is constant gets correlation 0.
+        In [-1, 1]; 1 means the two maps rank the pixels identically. NaN
+        where either map is constant (e.g. an all-zero Grad-CAM map): its
+        correlation is undefined, and counting it as 0 would look like a pass.
     """
     from scipy.stats import rankdata
 
@@ -307,4 +359,4 @@ def map_correlation(maps_a, maps_b) -> np.ndarray:
     ranks_a -= ranks_a.mean(axis=1, keepdims=True)
     ranks_b -= ranks_b.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(ranks_a, axis=1) * np.linalg.norm(ranks_b, axis=1)
-    return np.where(norms > 0, (ranks_a * ranks_b).sum(axis=1) / np.where(norms > 0, norms, 1), 0.0)
+    return np.where(norms > 0, (ranks_a * ranks_b).sum(axis=1) / np.where(norms > 0, norms, 1), np.nan)

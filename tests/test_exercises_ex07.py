@@ -14,9 +14,9 @@ KEYS = {
     "07.mean_and_spread": "mean_and_spread",
     "07.magnitude_mask": "magnitude_mask",
     "07.quantise_int8": "quantise_int8",
-    "07.normalise_map": "normalise_map",
+    "07.gradcam_channel_weights": "channel_weights",
     "07.top_pixels": "top_pixels",
-    "07.clip_by_l2": "clip_by_l2",
+    "07.private_mean_gradient": "private_mean_gradient",
     "07.threshold_advantage": "threshold_advantage",
 }
 
@@ -54,7 +54,9 @@ def test_reference_solutions_give_hand_computed_values():
     np.testing.assert_array_equal(_solution_function("07.magnitude_mask")(np.array([0.5, -0.1, 2.0, 0.2]), 0.5),
                                   [1, 0, 1, 0])  # fmt: skip
     np.testing.assert_array_equal(_solution_function("07.quantise_int8")(np.array([0.5, 9.0]), 0.1, 3), [8, 93])
-    np.testing.assert_allclose(_solution_function("07.clip_by_l2")(np.array([3.0, 4.0]), 1.0), [0.6, 0.8])
+    private_mean = _solution_function("07.private_mean_gradient")
+    np.testing.assert_allclose(private_mean(np.array([[3.0, 4.0], [0.3, 0.4]]), 1.0, 0.0, 4.0, np.random.default_rng(0)),
+                               [0.225, 0.3])  # ([0.6, 0.8] + [0.3, 0.4]) / 4
     assert _solution_function("07.threshold_advantage")([0.1, 0.2], [0.15, 0.9], 0.16) == pytest.approx(0.0)
 
 
@@ -67,9 +69,15 @@ WRONG_ANSWERS = [
      r"removed a weight larger in magnitude|should zero"),
     ("07.quantise_int8", lambda v, scale, zp: (np.round(v / scale) + zp).astype(np.int8),
      r"quantise_int8\(values, 0.01, 0\)\[5\] should be 127, got -126"),
-    ("07.normalise_map", lambda m: m / m.max(), r"normalise_map\(a random map\)"),
+    ("07.gradcam_channel_weights", lambda g: np.asarray(g).mean(axis=(0, 1)), r"should have shape \(1, 4\)"),
+    ("07.gradcam_channel_weights", lambda g: np.asarray(g).sum(axis=(1, 2)), r"channel_weights\(gradients of shape"),
     ("07.top_pixels", lambda m, k: m >= np.sort(m.ravel())[-k - 1], r"should mark 1 pixels, marked 2"),
-    ("07.clip_by_l2", lambda g, c: np.clip(g, -c, c), r"clip_by_l2\(\[3.0, 4.0\], 1.0\)\[0\] should be 0.6, got 1"),
+    ("07.private_mean_gradient", lambda g, c, s, b, rng: (np.clip(g, -c, c).sum(0) + rng.normal(0, s * c, g.shape[1])) / b,
+     r"private_mean_gradient\(g, 1.0, 0.0, 5.0, rng\) \(no noise\)\[0\] should be"),
+    ("07.private_mean_gradient", lambda g, c, s, b, rng: (g * np.minimum(1, c / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12))).mean(0),
+     r"should be"),
+    ("07.private_mean_gradient", lambda g, c, s, b, rng: ((g * np.minimum(1, c / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)) + rng.normal(0, s * c, g.shape)).sum(0)) / b,
+     r"std 1.5 \* 2 / 6 = 0.5, got 0.866"),
     ("07.threshold_advantage", lambda m, o, t: float(np.mean(np.asarray(m) < t)),
      r"threshold_advantage\(members, non_members, 0.35\) should be 0.1, got 0.6"),
 ]  # fmt: skip

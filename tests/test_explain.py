@@ -136,6 +136,26 @@ def test_randomized_model_has_new_weights_and_leaves_the_original_alone():
     assert all(not np.allclose(new, old) for new, old in zip(kernels, [w for w in before if w.ndim > 1], strict=False))
 
 
+def test_randomize_weights_leaves_the_global_random_state_alone():
+    import random
+
+    model = _sequential()
+
+    def draws():
+        return (random.random(), np.random.random(), float(keras.random.uniform(()).numpy()))
+
+    keras.utils.set_random_seed(123)
+    expected = draws()
+    keras.utils.set_random_seed(123)
+    first = explain.randomize_weights(model, seed=5)
+    assert draws() == expected
+    second = explain.randomize_weights(model, seed=5)  # same seed, same weights
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    third = explain.randomize_weights(model, seed=6)
+    assert not np.allclose(first.get_weights()[0], third.get_weights()[0])
+
+
 def test_map_correlation_matches_scipy_spearman():
     from scipy.stats import spearmanr
 
@@ -145,6 +165,28 @@ def test_map_correlation_matches_scipy_spearman():
     expected = [spearmanr(a.ravel(), b.ravel()).statistic for a, b in zip(maps_a, maps_b, strict=False)]
     np.testing.assert_allclose(explain.map_correlation(maps_a, maps_b), expected, atol=1e-12)
     assert explain.map_correlation(maps_a, maps_b)[0] == pytest.approx(1.0)
+
+
+def test_map_correlation_of_a_constant_map_is_undefined_not_a_pass():
+    rng = np.random.default_rng(0)
+    maps_a, maps_b = rng.random((2, 4, 4)), rng.random((2, 4, 4))
+    maps_b[1] = 0.0  # an all-zero Grad-CAM map
+    correlations = explain.map_correlation(maps_a, maps_b)
+    assert np.isfinite(correlations[0]) and np.isnan(correlations[1])
+
+
+def test_channel_weights_are_the_spatial_mean_of_the_gradients():
+    gradients = np.arange(2 * 2 * 3 * 2, dtype=np.float32).reshape(2, 2, 3, 2)
+    np.testing.assert_allclose(explain.channel_weights(gradients), [[5, 6], [17, 18]])
+    with pytest.raises(ValueError, match="N, h, w, K"):
+        explain.channel_weights(np.zeros((2, 3)))
+
+
+def test_signed_saliency_is_the_gradient_itself():
+    model, images = _sequential(), _images()
+    signed = explain.saliency_map(model, images, absolute=False)
+    np.testing.assert_allclose(np.abs(signed), explain.saliency_map(model, images), rtol=1e-6)
+    assert (signed < 0).any() and (signed > 0).any()
 
 
 def test_wrong_shapes_are_rejected_with_a_clear_message():

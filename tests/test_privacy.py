@@ -1,79 +1,14 @@
-"""Tests for course_utils.privacy: DP-SGD steps, the accountant, membership inference, faces."""
+"""Tests for course_utils.privacy: the Poisson sampler, the accountant, the membership attack."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from scipy.optimize import brentq
 from scipy.stats import norm
 
 from course_utils import privacy
-
-
-def _linear_model():
-    keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
-
-
-def _squared_error(y_true, y_pred):
-    return tf.reduce_sum((y_pred - tf.cast(y_true, y_pred.dtype)) ** 2, axis=-1)
-
-
-def test_per_example_gradients_match_the_formula_for_a_linear_model():
-    model = _linear_model()
-    x = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
-    y = np.random.default_rng(1).normal(size=(5, 1)).astype(np.float32)
-    kernel, bias = model.get_weights()
-    residual = x @ kernel + bias - y  # d/dw (xw + b - y)^2 = 2 (xw + b - y) x
-    kernel_grads, bias_grads = privacy.per_example_gradients(model, _squared_error, x, y)
-    np.testing.assert_allclose(kernel_grads.numpy(), 2 * residual[:, None, :] * x[:, :, None],
-                               rtol=1e-5, atol=1e-6)  # fmt: skip
-    np.testing.assert_allclose(bias_grads.numpy(), 2 * residual, rtol=1e-5, atol=1e-6)
-
-
-def test_clipping_bounds_every_example_and_keeps_small_ones():
-    model = _linear_model()
-    rng = np.random.default_rng(2)
-    x = (rng.normal(size=(16, 3)) * np.linspace(0.01, 10, 16)[:, None]).astype(np.float32)
-    y = rng.normal(size=(16, 1)).astype(np.float32)
-    gradients = privacy.per_example_gradients(model, _squared_error, x, y)
-    clipped, norms = privacy.clip_gradients(gradients, 1.0)
-    flat = np.concatenate([g.numpy().reshape(16, -1) for g in gradients], axis=1)
-    flat_clipped = np.concatenate([g.numpy().reshape(16, -1) for g in clipped], axis=1)
-    np.testing.assert_allclose(norms.numpy(), np.linalg.norm(flat, axis=1), rtol=1e-5)
-    clipped_norms = np.linalg.norm(flat_clipped, axis=1)
-    assert np.all(clipped_norms <= 1.0 + 1e-5)
-    big = norms.numpy() > 1
-    assert big.any() and (~big).any()
-    np.testing.assert_allclose(clipped_norms[big], 1.0, rtol=1e-5)
-    np.testing.assert_allclose(flat_clipped[~big], flat[~big], rtol=1e-6)  # small ones untouched
-
-
-def test_noise_has_standard_deviation_sigma_times_clip_over_batch_size():
-    zeros = [tf.zeros((10, 200, 50))]  # 10 examples, 10,000 coordinates of zero gradient
-    averaged = privacy.noisy_average(zeros, l2_norm_clip=2.0, noise_multiplier=1.5,
-                                     expected_batch_size=4.0, seed=3)[0].numpy()  # fmt: skip
-    assert averaged.shape == (200, 50)
-    assert averaged.std() == pytest.approx(1.5 * 2.0 / 4.0, rel=0.03)
-    assert abs(averaged.mean()) < 0.03
-
-
-def test_dp_train_step_applies_clipped_noiseless_mean_when_sigma_is_zero():
-    model = _linear_model()
-    x = np.random.default_rng(3).normal(size=(8, 3)).astype(np.float32) * 5
-    y = np.zeros((8, 1), dtype=np.float32)
-    before = [w.copy() for w in model.get_weights()]
-    gradients = privacy.per_example_gradients(model, _squared_error, x, y)
-    clipped, _ = privacy.clip_gradients(gradients, 0.5)
-    expected_step = [g.numpy().sum(axis=0) / 8.0 for g in clipped]
-    dp_model = privacy.DPSGDModel(model, l2_norm_clip=0.5, noise_multiplier=0.0,
-                                  expected_batch_size=8, loss_fn=_squared_error)  # fmt: skip
-    dp_model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    dp_model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
-    for old, new, step in zip(before, model.get_weights(), expected_step, strict=False):
-        np.testing.assert_allclose(new, old - 0.1 * step, rtol=1e-5, atol=1e-6)
 
 
 def _analytic_gaussian_epsilon(sigma, delta):
@@ -107,31 +42,111 @@ def test_epsilon_for_the_tensorflow_privacy_tutorial_setting():
     assert privacy.compute_epsilon(1.12, q, steps // 2) < rdp  # fewer steps, less privacy spent
 
 
-def test_poisson_batches_have_the_expected_mean_size():
+class _RecordingModel(keras.Model):
+    """Trains nothing; records which example indices each training step received."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(1)
+        self.batches = []
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def train_step(self, data):
+        indices, _ = data
+        self.batches.append(np.asarray(indices).ravel().astype(int))
+        return {"batch_size": len(self.batches[-1])}
+
+
+def _record_training(num_examples, sampling_rate, epochs, steps_per_epoch, fits=1, seed=0):
+    model = _RecordingModel()
+    model.compile(optimizer="sgd", run_eagerly=True)
+    indices = np.arange(num_examples, dtype=np.float32).reshape(-1, 1)  # each "image" is its index
+    batches = privacy.poisson_batches(indices, np.zeros(num_examples, dtype=np.int64), sampling_rate, seed=seed)
+    for _ in range(fits):  # several fit calls, as a notebook training epoch by epoch would do
+        model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=0,
+                  shuffle=False)  # the default shuffle=True makes Keras warn for a tf.data.Dataset
+    used = np.zeros((len(model.batches), num_examples), dtype=bool)
+    for step, batch in enumerate(model.batches):
+        used[step, batch] = True
+    return used
+
+
+@pytest.mark.parametrize("fits, epochs", [(1, 6), (6, 1)])
+def test_every_training_step_draws_a_fresh_poisson_sample(fits, epochs):
+    num_examples, rate, steps_per_epoch = 400, 0.05, 20  # one epoch = 1 / q steps
+    used = _record_training(num_examples, rate, epochs, steps_per_epoch, fits=fits)
+    steps = fits * epochs * steps_per_epoch
+    assert used.shape == (steps, num_examples)
+    # each example's inclusion frequency over all steps is q (binomial(steps, q) counts)
+    counts = used.sum(axis=0)
+    assert counts.mean() / steps == pytest.approx(rate, rel=0.05)
+    assert counts.var() == pytest.approx(steps * rate * (1 - rate), rel=0.25)
+    # so the share of examples never used is (1 - q) ** steps, not (1 - q) ** steps_per_epoch
+    assert np.mean(counts == 0) == pytest.approx((1 - rate) ** steps, abs=0.03)
+    # no two epochs replay each other: the same step of different epochs shares only ~q of its examples
+    per_epoch = used.reshape(fits * epochs, steps_per_epoch, num_examples)
+    for first in range(len(per_epoch)):
+        for second in range(first + 1, len(per_epoch)):
+            assert not np.array_equal(per_epoch[first], per_epoch[second])
+            overlap = (per_epoch[first] & per_epoch[second]).sum() / per_epoch[first].sum()
+            assert overlap < 3 * rate
+    # inclusions at step t and step t + 1 epoch are independent (replay would make them equal)
+    later, earlier = used[steps_per_epoch:].ravel(), used[:-steps_per_epoch].ravel()
+    assert abs(np.corrcoef(later, earlier)[0, 1]) < 0.03
+
+
+def test_poisson_batch_sizes_are_binomial_and_the_same_seed_replays_a_new_data_set():
     images = np.arange(1000, dtype=np.float32).reshape(1000, 1)
     labels = np.arange(1000)
     sizes = [len(batch_labels) for _, batch_labels in privacy.poisson_batches(images, labels, 0.05).take(200)]
     assert np.mean(sizes) == pytest.approx(50, rel=0.05)
     assert np.std(sizes) == pytest.approx(np.sqrt(1000 * 0.05 * 0.95), rel=0.25)
+    first = [b.numpy() for b, _ in privacy.poisson_batches(images, labels, 0.05, seed=3).take(2)]
+    again = [b.numpy() for b, _ in privacy.poisson_batches(images, labels, 0.05, seed=3).take(2)]
+    np.testing.assert_array_equal(first[0], again[0])
+    dataset = privacy.poisson_batches(images, labels, 0.05, seed=3)
+    one, two = (next(iter(dataset))[0].numpy() for _ in range(2))  # two iterators continue the stream
+    assert not np.array_equal(one, two)
 
 
-def test_membership_advantage_on_hand_made_losses():
-    assert privacy.membership_advantage([0.1, 0.2, 0.3], [1.0, 2.0, 3.0]) == pytest.approx(1.0)
-    assert privacy.membership_advantage([1.0, 2.0], [1.0, 2.0]) == pytest.approx(0.0)
-    # threshold 0.5 catches 3/4 members and 1/4 non-members: advantage 0.5
-    assert privacy.membership_advantage([0.1, 0.2, 0.5, 0.9], [0.15, 0.6, 0.7, 0.8]) == pytest.approx(0.5)
+def test_poisson_batches_yield_empty_batches_too():
+    images = np.arange(20, dtype=np.float32).reshape(20, 1)
+    sizes = [len(b) for b, _ in privacy.poisson_batches(images, np.zeros(20), 0.01).take(300)]
+    assert 0 in sizes  # P(empty) = 0.99 ** 20 = 0.82: DP-SGD still takes a noise-only step
 
 
-def test_faces_are_found_on_the_astronaut_and_blurred():
-    import skimage.data
+def test_poisson_batches_reject_bad_input():
+    with pytest.raises(ValueError, match="differ in length"):
+        privacy.poisson_batches(np.zeros((3, 1)), np.zeros(2), 0.5)
+    with pytest.raises(ValueError, match="sampling_rate"):
+        privacy.poisson_batches(np.zeros((3, 1)), np.zeros(3), 1.5)
 
-    photo = skimage.data.astronaut()
-    boxes = privacy.detect_faces(photo)
-    assert len(boxes) >= 1
-    row, col, height, width = boxes[0]
-    assert 100 < row + height / 2 < 250 and 150 < col + width / 2 < 300  # Eileen Collins' face
-    blurred = privacy.blur_regions(photo, boxes)
-    assert blurred.shape == photo.shape and blurred.dtype == photo.dtype
-    face = (slice(row, row + height), slice(col, col + width))
-    assert blurred[face].astype(float).std() < photo[face].astype(float).std() * 0.8
-    np.testing.assert_array_equal(blurred[-50:], photo[-50:])
+
+def test_attack_advantage_and_best_threshold_on_hand_made_losses():
+    members, others = [0.1, 0.2, 0.5, 0.9], [0.15, 0.6, 0.7, 0.8]
+    # threshold 0.5 catches 3/4 members and 1/4 non-members: advantage 0.5, the best one
+    assert privacy.best_threshold(members, others) == pytest.approx(0.5)
+    assert privacy.advantage_at(members, others, 0.5) == pytest.approx(0.5)
+    assert privacy.advantage_at([0.1, 0.2, 0.3], [1.0, 2.0, 3.0], 0.3) == pytest.approx(1.0)
+    assert privacy.advantage_at([1.0, 2.0], [0.5, 0.6], 0.6) == pytest.approx(-1.0)  # can be negative
+    with pytest.raises(ValueError, match="empty"):
+        privacy.advantage_at([], [1.0], 0.5)
+    with pytest.raises(ValueError, match="NaN"):
+        privacy.best_threshold([np.nan], [1.0])
+
+
+def test_chance_advantage_matches_the_null_distribution_of_the_calibrated_attack():
+    # Without any signal, the advantage at a fixed threshold is a difference of two binomial
+    # proportions: its std is at most sqrt(0.25 / 500 * 2) = 0.032, so the 95th percentile of
+    # the calibrated attack on 500 + 500 scored losses lies near 1.645 * 0.032 = 0.052 or below.
+    rng = np.random.default_rng(0)
+    losses = [rng.exponential(size=500) for _ in range(4)]
+    chance = privacy.chance_advantage(*losses, trials=400)
+    assert 0.02 < chance < 0.06
+    simulated = []
+    for _ in range(200):  # the procedure itself on fresh null data
+        cal_m, cal_o, m, o = (rng.exponential(size=500) for _ in range(4))
+        simulated.append(privacy.advantage_at(m, o, privacy.best_threshold(cal_m, cal_o)))
+    assert chance == pytest.approx(np.quantile(simulated, 0.95), abs=0.015)

@@ -8,12 +8,13 @@
   mask that removes the smallest-magnitude fraction of the weights.
 * ``07.quantise_int8``: ``quantise_int8(values, scale, zero_point)``, TFLite's
   affine quantisation ``clip(round(v / scale) + zero_point, -128, 127)``.
-* ``07.normalise_map``: ``normalise_map(heat_map)`` rescales a map to [0, 1]
-  (a constant map becomes all zeros).
+* ``07.gradcam_channel_weights``: ``channel_weights(gradients)``, Grad-CAM's
+  channel weights (the mean gradient over each feature map's positions).
 * ``07.top_pixels``: ``top_pixels(heat_map, k)`` returns a boolean mask of the
   ``k`` largest values.
-* ``07.clip_by_l2``: ``clip_by_l2(gradient, clip_norm)`` scales a vector down
-  to an L2 norm of at most ``clip_norm`` (the heart of DP-SGD).
+* ``07.private_mean_gradient``: ``private_mean_gradient(gradients, clip_norm,
+  noise_multiplier, expected_batch_size, rng)``: DP-SGD's gradient (clip each
+  example, sum, add Gaussian noise, divide by the expected batch size).
 * ``07.threshold_advantage``: ``threshold_advantage(member_losses,
   nonmember_losses, threshold)``: true-positive minus false-positive rate of
   the attack "member if loss < threshold".
@@ -166,30 +167,27 @@ def quantise_int8(values, scale, zero_point):
 # --------------------------------------------------------------------------- part 3
 
 
-def _check_normalise(normalise_map):
-    rng = np.random.default_rng(4)
-    cases = [("a random map", rng.normal(size=(5, 6))),
-             ("a map from 2 to 4", np.linspace(2, 4, 12).reshape(3, 4)),
-             ("a constant map", np.full((3, 3), 7.0))]  # fmt: skip
-    for description, heat_map in cases:
-        span = heat_map.max() - heat_map.min()
-        expected = (heat_map - heat_map.min()) / span if span > 0 else np.zeros_like(heat_map)
-        got = _as_array(normalise_map(heat_map.copy()), "normalise_map")
-        _expect_array(got, expected, f"normalise_map({description})")
+def _check_channel_weights(channel_weights):
+    name = "channel_weights"
+    rng = np.random.default_rng(0)
+    for shape in [(1, 3, 3, 4), (2, 2, 5, 3), (3, 4, 4, 1)]:
+        gradients = rng.normal(size=shape)
+        got = _as_array(channel_weights(gradients.copy()), name)
+        expected = gradients.mean(axis=(1, 2))
+        expect(got.shape == expected.shape, f"{name} of gradients with shape {shape} should have shape "
+                                            f"{expected.shape} (one weight per image and channel), got {got.shape}")  # fmt: skip
+        _expect_array(got, expected, f"{name}(gradients of shape {shape})")
 
 
 register(Exercise(
-    key="07.normalise_map",
-    title="write normalise_map(heat_map): rescale to [0, 1]; a constant map gives zeros",
-    checker=_check_normalise,
-    hints=["Subtract the minimum, then divide by (maximum - minimum).",
-           "When maximum == minimum the division is 0 / 0: return np.zeros_like(heat_map)."],
+    key="07.gradcam_channel_weights",
+    title="write channel_weights(gradients): Grad-CAM's alpha_k, (N, h, w, K) -> (N, K)",
+    checker=_check_channel_weights,
+    hints=["Average over the two spatial axes (1 and 2) and keep the image and channel axes.",
+           "np.mean(gradients, axis=(1, 2))."],
     solution_code='''\
-def normalise_map(heat_map):
-    span = heat_map.max() - heat_map.min()
-    if span == 0:
-        return np.zeros_like(heat_map, dtype=float)
-    return (heat_map - heat_map.min()) / span
+def channel_weights(gradients):
+    return np.asarray(gradients).mean(axis=(1, 2))
 ''',
 ))  # fmt: skip
 
@@ -223,28 +221,47 @@ def top_pixels(heat_map, k):
 # --------------------------------------------------------------------------- part 4
 
 
-def _check_clip(clip_by_l2):
-    cases = [np.array([3.0, 4.0]), np.array([0.3, 0.4]), np.array([1.0, -2.0, 2.0]), np.zeros(3)]
-    for vector in cases:
-        for clip_norm in (1.0, 2.5):
-            norm = np.linalg.norm(vector)
-            expected = vector * min(1.0, clip_norm / norm) if norm > 0 else vector
-            got = _as_array(clip_by_l2(vector.copy(), clip_norm), "clip_by_l2")
-            _expect_array(got, expected, f"clip_by_l2({vector.tolist()}, {clip_norm})")
+def _check_private_mean_gradient(private_mean_gradient):
+    name = "private_mean_gradient"
+    # no noise: the clipped sum divided by the EXPECTED batch size (here not the number of rows)
+    gradients = np.array([[3.0, 4.0], [0.3, 0.4], [0.0, 0.0], [1.0, -2.0]])
+    for clip_norm, expected_batch_size in ((1.0, 5.0), (2.5, 2.0)):
+        norms = np.linalg.norm(gradients, axis=1, keepdims=True)
+        clipped = gradients * np.minimum(1.0, clip_norm / np.maximum(norms, 1e-12))
+        expected = clipped.sum(axis=0) / expected_batch_size
+        got = _as_array(private_mean_gradient(gradients.copy(), clip_norm, 0.0, expected_batch_size,
+                                              np.random.default_rng(0)), name)  # fmt: skip
+        _expect_array(got, expected, f"{name}(g, {clip_norm}, 0.0, {expected_batch_size}, rng) (no noise)")
+    # noise: standard deviation sigma * C / expected batch size on every coordinate, drawn from rng
+    noisy = _as_array(private_mean_gradient(np.zeros((3, 40000)), 2.0, 1.5, 6.0, np.random.default_rng(1)), name)
+    expect(noisy.shape == (40000,), f"{name} of 3 gradients of length 40000 should have shape (40000,), "
+                                    f"got {noisy.shape}")  # fmt: skip
+    expect(abs(noisy.mean()) < 0.02, f"the noise should have mean 0, got {noisy.mean():.3f}")
+    expect(abs(noisy.std() - 0.5) < 0.02, "with sigma 1.5, C 2 and expected batch size 6 the noise on the "
+                                          f"mean should have std 1.5 * 2 / 6 = 0.5, got {noisy.std():.3f}")  # fmt: skip
+    again = _as_array(private_mean_gradient(np.zeros((3, 40000)), 2.0, 1.5, 6.0, np.random.default_rng(1)), name)
+    expect(np.allclose(noisy, again), f"{name} should draw its noise from the rng it is given "
+                                      "(same seed, same result)")  # fmt: skip
+    # noise is added once to the sum, not to each example
+    many = _as_array(private_mean_gradient(np.zeros((400, 2000)), 1.0, 1.0, 1.0, np.random.default_rng(2)), name)
+    expect(abs(many.std() - 1.0) < 0.05, f"{name}: add ONE noise vector to the sum (std sigma * C), not one per "
+                                         f"example; got std {many.std():.3f} instead of 1.0")  # fmt: skip
 
 
 register(Exercise(
-    key="07.clip_by_l2",
-    title="write clip_by_l2(gradient, clip_norm): scale down to L2 norm <= clip_norm",
-    checker=_check_clip,
-    hints=["Multiply by min(1, clip_norm / norm): long vectors shrink, short ones stay as they are.",
-           "Guard against the zero vector (norm 0): return it unchanged."],
+    key="07.private_mean_gradient",
+    title="write private_mean_gradient(gradients, clip_norm, noise_multiplier, expected_batch_size, rng)",
+    checker=_check_private_mean_gradient,
+    hints=["Clip each ROW (one example) by its own L2 norm: multiply it by min(1, clip_norm / norm).",
+           "Sum the clipped rows, add rng.normal(0, noise_multiplier * clip_norm, size=D) once, then divide "
+           "by expected_batch_size (not by the number of rows)."],
     solution_code='''\
-def clip_by_l2(gradient, clip_norm):
-    norm = np.linalg.norm(gradient)
-    if norm <= clip_norm:
-        return gradient
-    return gradient * (clip_norm / norm)
+def private_mean_gradient(gradients, clip_norm, noise_multiplier, expected_batch_size, rng):
+    gradients = np.asarray(gradients, dtype=np.float64)
+    norms = np.linalg.norm(gradients, axis=1, keepdims=True)
+    clipped = gradients * np.minimum(1.0, clip_norm / np.maximum(norms, 1e-12))
+    noise = rng.normal(0.0, noise_multiplier * clip_norm, size=gradients.shape[1])
+    return (clipped.sum(axis=0) + noise) / expected_batch_size
 ''',
 ))  # fmt: skip
 
