@@ -1,9 +1,10 @@
 """Object detection on scenes of real MNIST digits: data, targets, decoding, NMS.
 
+Notebooks 06_2 (detection) and 06_5 (segmentation) use these scenes.
 A *scene* is a square grey image with 1-4 real handwritten digits pasted at
 random positions and scales. Each digit comes with its ground-truth box (the
 tight box around its ink) and its class (the digit). The detector of
-:mod:`course_utils.models.detector` divides the scene into a grid of
+notebook 06_2 divides the scene into a grid of
 ``grid_size x grid_size`` cells; the cell that holds a box's centre is
 responsible for it and predicts
 
@@ -26,11 +27,11 @@ from .metrics import iou_matrix
 
 __all__ = [
     "DigitScenes",
-    "decode_predictions",
     "draw_detections",
     "encode_targets",
     "make_digit_scenes",
     "non_max_suppression",
+    "pycocotools_map50",
 ]
 
 
@@ -46,11 +47,16 @@ class DigitScenes:
         Ground-truth boxes per scene, pixels, ``(x_min, y_min, x_max, y_max)``.
     classes : list of numpy.ndarray of int, each shape (K_i,)
         The digit in each box.
+    masks : numpy.ndarray of uint8, shape (N, S, S), or None
+        Per-pixel classes (only with ``make_digit_scenes(..., with_masks=True)``):
+        0 for background, ``digit + 1`` where that digit's ink is at least
+        ``mask_threshold``; where two digits' ink overlaps, the brighter wins.
     """
 
     images: np.ndarray
     boxes: list
     classes: list
+    masks: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.images)
@@ -70,7 +76,8 @@ def _ink_box(digit: np.ndarray, threshold: float = 0.25):
 
 def make_digit_scenes(digits, labels, num_scenes: int, image_size: int = 64,
                       max_digits: int = 4, digit_sizes=(16, 32), max_overlap: float = 0.1,
-                      seed: int = 0) -> DigitScenes:  # fmt: skip
+                      seed: int = 0, with_masks: bool = False,
+                      mask_threshold: float = 0.5) -> DigitScenes:  # fmt: skip
     """Paste real MNIST digits into scenes, with their ground-truth boxes.
 
     Parameters
@@ -93,6 +100,12 @@ def make_digit_scenes(digits, labels, num_scenes: int, image_size: int = 64,
         already in the scene (up to 50 tries; otherwise the scene keeps fewer).
     seed : int, default 0
         Same seed, same scenes.
+    with_masks : bool, default False
+        Also return per-pixel class masks (semantic segmentation targets),
+        taken from the pasted digits' own pixels.
+    mask_threshold : float, default 0.5
+        A pixel belongs to a digit where that digit's resized ink is at least
+        this (ink in [0, 1]); fainter pixels count as background.
 
     Returns
     -------
@@ -112,7 +125,10 @@ def make_digit_scenes(digits, labels, num_scenes: int, image_size: int = 64,
     if max_digits < 1:
         raise ValueError(f"max_digits must be at least 1, got {max_digits}.")
     rng = np.random.default_rng(seed)
+    if not 0 < mask_threshold <= 1:
+        raise ValueError(f"mask_threshold must be in (0, 1], got {mask_threshold}.")
     images = np.zeros((num_scenes, image_size, image_size, 1), dtype=np.float32)
+    masks = np.zeros((num_scenes, image_size, image_size), dtype=np.uint8) if with_masks else None
     all_boxes, all_classes = [], []
     for scene_index in range(num_scenes):
         wanted = int(rng.integers(1, max_digits + 1))
@@ -132,12 +148,15 @@ def make_digit_scenes(digits, labels, num_scenes: int, image_size: int = 64,
             if boxes and iou_matrix(box[None], np.array(boxes)).max() > max_overlap:
                 continue
             region = images[scene_index, y0 : y0 + side, x0 : x0 + side, 0]
+            if with_masks:
+                wins = (patch >= mask_threshold) & (patch >= region)
+                masks[scene_index, y0 : y0 + side, x0 : x0 + side][wins] = int(labels[choice]) + 1
             np.maximum(region, patch, out=region)
             boxes.append(box)
             classes.append(int(labels[choice]))
         all_boxes.append(np.array(boxes, dtype=np.float64).reshape(-1, 4))
         all_classes.append(np.array(classes, dtype=np.int64))
-    return DigitScenes(images, all_boxes, all_classes)
+    return DigitScenes(images, all_boxes, all_classes, masks)
 
 
 def encode_targets(boxes_per_image, classes_per_image, image_size: int, grid_size: int) -> np.ndarray:
@@ -182,6 +201,8 @@ def encode_targets(boxes_per_image, classes_per_image, image_size: int, grid_siz
 def non_max_suppression(boxes, scores, iou_threshold: float = 0.5) -> np.ndarray:
     """Greedy non-maximum suppression.
 
+    Taught in notebooks/06_2_detection.ipynb.
+
     Take the highest-scoring box, drop every remaining box whose IoU with it
     is above ``iou_threshold``, repeat.
 
@@ -208,63 +229,6 @@ def non_max_suppression(boxes, scores, iou_threshold: float = 0.5) -> np.ndarray
         keep.append(best)
         order = order[1:][overlaps[best, order[1:]] <= iou_threshold]
     return np.array(keep, dtype=np.int64)
-
-
-def _sigmoid(values):
-    return 1.0 / (1.0 + np.exp(-values))
-
-
-def decode_predictions(outputs, image_size: int, score_threshold: float = 0.3,
-                       iou_threshold: float = 0.5) -> list:  # fmt: skip
-    """Turn the detector's raw outputs into boxes, scores and classes (with NMS).
-
-    Parameters
-    ----------
-    outputs : numpy.ndarray, shape (N, G, G, 5 + num_classes)
-        Raw (logit) outputs of :func:`course_utils.models.detector.build_grid_detector`:
-        objectness, x offset, y offset, width, height, then class logits.
-    image_size : int
-        Side of the scenes, pixels.
-    score_threshold : float, default 0.3
-        Keep cells whose score (objectness x class probability) is at least this.
-    iou_threshold : float, default 0.5
-        For :func:`non_max_suppression`, applied per class.
-
-    Returns
-    -------
-    list of dict
-        One per image: ``"boxes"`` (K, 4) pixels, ``"scores"`` (K,), ``"classes"`` (K,).
-    """
-    outputs = np.asarray(outputs, dtype=np.float64)
-    if outputs.ndim != 4 or outputs.shape[1] != outputs.shape[2] or outputs.shape[3] < 6:
-        raise ValueError(f"outputs must have shape (N, G, G, 5 + num_classes), got {outputs.shape}.")
-    grid_size = outputs.shape[1]
-    cell = image_size / grid_size
-    rows, cols = np.meshgrid(np.arange(grid_size), np.arange(grid_size), indexing="ij")
-    results = []
-    for output in outputs:
-        objectness = _sigmoid(output[..., 0])
-        logits = output[..., 5:]
-        probabilities = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        probabilities /= probabilities.sum(axis=-1, keepdims=True)
-        classes = probabilities.argmax(axis=-1)
-        scores = objectness * probabilities.max(axis=-1)
-        center_x = (cols + _sigmoid(output[..., 1])) * cell
-        center_y = (rows + _sigmoid(output[..., 2])) * cell
-        width = _sigmoid(output[..., 3]) * image_size
-        height = _sigmoid(output[..., 4]) * image_size
-        boxes = np.stack([center_x - width / 2, center_y - height / 2,
-                          center_x + width / 2, center_y + height / 2], axis=-1)  # fmt: skip
-        mask = scores >= score_threshold
-        boxes, scores, classes = boxes[mask], scores[mask], classes[mask]
-        keep = []
-        for cls in np.unique(classes):
-            members = np.flatnonzero(classes == cls)
-            keep.extend(members[non_max_suppression(boxes[members], scores[members], iou_threshold)])
-        keep = np.array(sorted(keep, key=lambda i: -scores[i]), dtype=np.int64)
-        results.append({"boxes": np.clip(boxes[keep].reshape(-1, 4), 0, image_size),
-                        "scores": scores[keep], "classes": classes[keep].astype(np.int64)})  # fmt: skip
-    return results
 
 
 def draw_detections(ax, image, boxes, classes=None, scores=None, color="lime", true_boxes=None):
@@ -299,3 +263,68 @@ def draw_detections(ax, image, boxes, classes=None, scores=None, color="lime", t
         if text:
             ax.text(box[0], box[1] - 1, text.strip(), color=color, fontsize=8, va="bottom")
     ax.axis("off")
+
+
+def pycocotools_map50(predictions, ground_truths) -> float:
+    """mAP at IoU 0.5 as the COCO benchmark's own code (pycocotools) computes it.
+
+    COCO's greedy matching and 101-point interpolation, all areas, up to 100
+    detections per image; the mean over classes that have ground truth. A
+    yardstick for :func:`course_utils.metrics.mean_average_precision` with
+    ``method="coco101"``.
+
+    Parameters
+    ----------
+    predictions : list of dict
+        One per image: ``"boxes"`` (N, 4) as ``(x_min, y_min, x_max, y_max)``,
+        ``"scores"`` (N,), ``"classes"`` (N,) of int >= 0.
+    ground_truths : list of dict
+        One per image, same order: ``"boxes"`` (M, 4), ``"classes"`` (M,).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ImportError
+        When pycocotools is not installed (it comes with the course's test tools).
+    """
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    if len(predictions) != len(ground_truths):
+        raise ValueError(f"{len(predictions)} prediction entries but {len(ground_truths)} ground-truth entries.")
+    images, annotations, results, categories = [], [], [], set()
+    for image_id, (pred, truth) in enumerate(zip(predictions, ground_truths, strict=True), start=1):
+        images.append({"id": image_id})
+        for box, cls in zip(np.asarray(truth["boxes"], float).reshape(-1, 4), np.asarray(truth["classes"]).reshape(-1),
+                            strict=True):  # fmt: skip
+            width, height = box[2] - box[0], box[3] - box[1]
+            categories.add(int(cls) + 1)
+            annotations.append({"id": len(annotations) + 1, "image_id": image_id, "category_id": int(cls) + 1,
+                                "bbox": [float(box[0]), float(box[1]), float(width), float(height)],
+                                "area": float(width * height), "iscrowd": 0})  # fmt: skip
+        for box, score, cls in zip(np.asarray(pred["boxes"], float).reshape(-1, 4), np.asarray(pred["scores"]).reshape(-1),
+                                   np.asarray(pred["classes"]).reshape(-1), strict=True):  # fmt: skip
+            categories.add(int(cls) + 1)
+            results.append({"image_id": image_id, "category_id": int(cls) + 1, "score": float(score),
+                            "bbox": [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])]})
+    if not results:
+        return 0.0
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco_truth = COCO()
+        coco_truth.dataset = {"images": images, "annotations": annotations,
+                              "categories": [{"id": k} for k in sorted(categories)]}  # fmt: skip
+        coco_truth.createIndex()
+        evaluation = COCOeval(coco_truth, coco_truth.loadRes(results), "bbox")
+        evaluation.params.iouThrs = np.array([0.5])
+        evaluation.params.maxDets = [100, 100, 100]
+        evaluation.evaluate()
+        evaluation.accumulate()
+    precision = evaluation.eval["precision"][0, :, :, 0, -1]  # recall level x class, area "all"
+    per_class = [precision[:, k].mean() for k in range(precision.shape[1]) if precision[0, k] > -1]
+    return float(np.mean(per_class)) if per_class else 0.0

@@ -131,14 +131,15 @@ class FaceScenes:
 
 
 def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
-                     face_sizes=(32, 56), max_faces: int = 3, seed: int = 0) -> FaceScenes:  # fmt: skip
-    """Paste real face crops at random places and sizes into crops of real photos.
+                     face_sizes=(32, 56), max_faces: int = 3, seed: int = 0,
+                     face_region=None) -> FaceScenes:  # fmt: skip
+    """Paste real face photos at random places and sizes into crops of real photos.
 
     Each scene is a random ``scene_size x scene_size`` crop of one of the
-    ``backgrounds`` (photos that show no face), with 1 to ``max_faces`` faces
-    resized to a random side in ``face_sizes`` and pasted where they do not
-    overlap another face. The box of a face is exactly the square it was
-    pasted into.
+    ``backgrounds`` (photos that show no face), with 1 to ``max_faces`` face
+    photos resized and pasted where they do not overlap another one. The box
+    of a face is exactly where its ``face_region`` (by default the whole
+    photo) lands in the scene.
 
     Parameters
     ----------
@@ -149,10 +150,14 @@ def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
     num_scenes : int
     scene_size : int, default 128
     face_sizes : (int, int), default (32, 56)
-        Smallest and largest side of a pasted face, pixels (inclusive).
+        Smallest and largest side of a face box in the scene, pixels (inclusive).
     max_faces : int, default 3
     seed : int, default 0
         Same seed, same scenes.
+    face_region : (top, left, bottom, right), optional
+        Where the face is inside each face photo, in its pixels (a square),
+        e.g. forehead to chin of a head-and-shoulders photo; the rest of the
+        photo is pasted around it. Default: the whole photo is the face.
 
     Returns
     -------
@@ -166,9 +171,18 @@ def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
     backgrounds = [np.asarray(b, dtype=np.float32) for b in backgrounds]
     if not backgrounds or any(b.ndim != 2 or min(b.shape) < scene_size for b in backgrounds):
         raise ValueError(f"backgrounds must be grey (H, W) photos at least {scene_size} pixels on each side.")
+    crop_height, crop_width = faces.shape[1:]
+    region_top, region_left, region_bottom, region_right = (face_region if face_region is not None
+                                                            else (0, 0, crop_height, crop_width))  # fmt: skip
+    if not (0 <= region_top < region_bottom <= crop_height and 0 <= region_left < region_right <= crop_width
+            and region_bottom - region_top == region_right - region_left):  # fmt: skip
+        raise ValueError(f"face_region {face_region} must be a square (top, left, bottom, right) inside the "
+                         f"{crop_height}x{crop_width} face photos.")
+    region_side = region_bottom - region_top
     low, high = int(face_sizes[0]), int(face_sizes[1])
-    if not 8 <= low <= high <= scene_size // 2:
-        raise ValueError(f"face_sizes {face_sizes} must satisfy 8 <= low <= high <= scene_size / 2.")
+    if not 8 <= low <= high or high * max(crop_height, crop_width) / region_side > scene_size:
+        raise ValueError(f"face_sizes {face_sizes} must satisfy 8 <= low <= high, with the pasted photo no larger "
+                         "than the scene.")
     rng = np.random.default_rng(seed)
     images, all_boxes = [], []
     for _ in range(num_scenes):
@@ -176,19 +190,25 @@ def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
         top = int(rng.integers(0, photo.shape[0] - scene_size + 1))
         left = int(rng.integers(0, photo.shape[1] - scene_size + 1))
         scene = photo[top : top + scene_size, left : left + scene_size].copy()
-        wanted, boxes = int(rng.integers(1, max_faces + 1)), []
+        wanted, boxes, pasted_areas = int(rng.integers(1, max_faces + 1)), [], []
         for _ in range(50):
             if len(boxes) == wanted:
                 break
             side = int(rng.integers(low, high + 1))
-            x0, y0 = int(rng.integers(0, scene_size - side + 1)), int(rng.integers(0, scene_size - side + 1))
-            box = np.array([x0, y0, x0 + side, y0 + side], dtype=np.float64)
-            if any(min(box[2], b[2]) > max(box[0], b[0]) and min(box[3], b[3]) > max(box[1], b[1])
-                   for b in boxes):  # fmt: skip
+            zoom = side / region_side
+            paste_height, paste_width = round(crop_height * zoom), round(crop_width * zoom)
+            x0 = int(rng.integers(0, scene_size - paste_width + 1))
+            y0 = int(rng.integers(0, scene_size - paste_height + 1))
+            pasted = np.array([x0, y0, x0 + paste_width, y0 + paste_height], dtype=np.float64)
+            if any(min(pasted[2], p[2]) > max(pasted[0], p[0]) and min(pasted[3], p[3]) > max(pasted[1], p[1])
+                   for p in pasted_areas):  # fmt: skip
                 continue
             face = faces[int(rng.integers(len(faces)))]
-            scene[y0 : y0 + side, x0 : x0 + side] = resize(face, (side, side), order=1, anti_aliasing=False)
-            boxes.append(box)
+            scene[y0 : y0 + paste_height, x0 : x0 + paste_width] = resize(face, (paste_height, paste_width), order=1,
+                                                                          anti_aliasing=zoom < 1)  # fmt: skip
+            box_x0, box_y0 = x0 + round(region_left * zoom), y0 + round(region_top * zoom)
+            boxes.append(np.array([box_x0, box_y0, box_x0 + side, box_y0 + side], dtype=np.float64))
+            pasted_areas.append(pasted)
         images.append(scene)
         all_boxes.append(np.array(boxes, dtype=np.float64).reshape(-1, 4))
     return FaceScenes(images, all_boxes)

@@ -69,11 +69,6 @@ def test_scene_generator_rejects_bad_inputs(real_digits):
         detection.make_digit_scenes(images[:10], labels[:10], 2, image_size=32, digit_sizes=(16, 40))
 
 
-def _logit(p):
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
 def test_encoding_puts_each_box_in_the_cell_of_its_centre():
     boxes = [np.array([[0, 0, 16, 16], [40, 20, 60, 36]], dtype=float)]
     targets = detection.encode_targets(boxes, [np.array([3, 7])], image_size=64, grid_size=8)
@@ -85,22 +80,39 @@ def test_encoding_puts_each_box_in_the_cell_of_its_centre():
     np.testing.assert_allclose(targets[0, 3, 6], [1, 0.25, 0.5, 20 / 64, 16 / 64, 7])
 
 
-def test_decoding_perfect_outputs_gives_back_the_ground_truth():
+def test_masks_come_from_the_pasted_digits_pixels():
     rng = np.random.default_rng(0)
-    boxes = [np.array([[3, 5, 20, 30], [33, 40, 50, 60], [40, 2, 62, 24]], dtype=float)]
-    classes = [np.array([1, 4, 9])]
-    targets = detection.encode_targets(boxes, classes, image_size=64, grid_size=8)
-    outputs = np.zeros((1, 8, 8, 15))
-    outputs[..., 0] = np.where(targets[..., 0] > 0, 12.0, -12.0)
-    outputs[..., 1:5] = _logit(targets[..., 1:5])
-    outputs[..., 5:] = rng.normal(0, 0.1, (1, 8, 8, 10))
-    rows, cols = np.nonzero(targets[0, ..., 0])
-    outputs[0, rows, cols, 5 + targets[0, rows, cols, 5].astype(int)] = 10.0
-    decoded = detection.decode_predictions(outputs, image_size=64)[0]
-    order = np.argsort(decoded["boxes"][:, 0])
-    np.testing.assert_allclose(decoded["boxes"][order], boxes[0][np.argsort(boxes[0][:, 0])], atol=1e-3)
-    assert sorted(decoded["classes"].tolist()) == [1, 4, 9]
-    assert np.all(decoded["scores"] > 0.99)
+    digits = np.zeros((2, 28, 28), dtype=np.uint8)
+    digits[0, 4:24, 10:18] = 255  # a bar
+    digits[1, 6:22, 6:22] = rng.integers(0, 256, (16, 16))
+    plain = detection.make_digit_scenes(digits, [3, 7], 20, 64, seed=4)
+    scenes = detection.make_digit_scenes(digits, [3, 7], 20, 64, seed=4, with_masks=True)
+    assert plain.masks is None and scenes.masks.shape == (20, 64, 64) and scenes.masks.dtype == np.uint8
+    np.testing.assert_array_equal(plain.images, scenes.images)  # masks do not change the scenes
+    assert set(np.unique(scenes.masks)) <= {0, 4, 8}
+    ink = scenes.images[..., 0]
+    assert np.all(ink[scenes.masks > 0] >= 0.5)  # every labelled pixel has ink >= threshold
+    assert np.all(scenes.masks[ink < 0.5] == 0)
+    for scene_index in range(20):  # each digit's label lies inside its own box
+        for box, digit in zip(scenes.boxes[scene_index], scenes.classes[scene_index], strict=True):
+            x0, y0, x1, y1 = box.astype(int)
+            assert np.any(scenes.masks[scene_index, y0:y1, x0:x1] == digit + 1)
+    with pytest.raises(ValueError, match="mask_threshold"):
+        detection.make_digit_scenes(digits, [3, 7], 1, 64, with_masks=True, mask_threshold=0)
+
+
+def test_pycocotools_map50_of_a_hand_case():
+    pytest.importorskip("pycocotools")
+    truths = [{"boxes": [[0, 0, 10, 10], [20, 20, 30, 30]], "classes": [0, 0]},
+              {"boxes": [[0, 0, 10, 10]], "classes": [1]}]
+    predictions = [
+        {"boxes": [[0, 0, 10, 10], [40, 40, 50, 50], [21, 21, 30, 30]], "scores": [0.9, 0.8, 0.7],
+         "classes": [0, 0, 0]},
+        {"boxes": [[0, 0, 10, 10], [0, 0, 10, 10]], "scores": [0.6, 0.95], "classes": [0, 1]},
+    ]
+    # class 0: TP, FP, TP, FP -> 101 points: recall 0..0.5 at 1, 0.51..1 at 2/3; class 1: AP 1
+    expected = ((51 + 50 * 2 / 3) / 101 + 1.0) / 2
+    assert detection.pycocotools_map50(predictions, truths) == pytest.approx(expected, abs=1e-12)
 
 
 def test_nms_on_a_hand_case():

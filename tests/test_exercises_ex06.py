@@ -1,22 +1,17 @@
-"""Exercises of notebook 06: untouched -> not attempted, wrong -> a one-line message, reference passes."""
+"""Exercises of notebooks 06_1-06_5: untouched -> not attempted, wrong -> a one-line message, reference passes."""
 
 import numpy as np
 import pytest
 
 from course_utils.exercises import ExerciseFailure, NotAttemptedError, get_exercise, list_exercises
 
-KEYS = ["06.identify_nearest", "06.verification_rates", "06.box_iou", "06.nms",
-        "06.per_class_accuracy", "06.most_confused_pairs", "06.psnr", "06.downsample_2x"]
+KEYS = ["06.recall_and_false_alarms", "06.rank_k_accuracy", "06.soft_nms", "06.eleven_point_ap",
+        "06.bottleneck_block", "06.top_k_accuracy", "06.masked_psnr", "06.downsample_2x",
+        "06.mean_iou", "06.dice_scores"]
 
 
 def _reference(key):
-    namespace = {"np": np}
-    import course_utils as cu
-
-    namespace["cu"] = cu
-    exec(get_exercise(key).solution_code, namespace)
-    name = get_exercise(key).solution_code.split("def ", 1)[1].split("(", 1)[0]
-    return namespace[name]
+    return get_exercise(key).reference_answer()
 
 
 def test_all_exercises_of_notebook_06_are_registered():
@@ -48,64 +43,98 @@ def _one_line_failure(key, answer, *fragments):
     return message
 
 
-def test_wrong_identification_names_the_probe_labels():
-    def farthest(gallery, labels, probes):
-        distances = np.linalg.norm(probes[:, None] - gallery[None], axis=-1)
-        return labels[np.argmax(distances, axis=1)]
+def test_operating_point_with_a_strict_threshold_is_caught():
+    def strict(is_true_positive, scores, num_faces, num_images, threshold):
+        kept = np.asarray(scores) > threshold
+        flags = np.asarray(is_true_positive, dtype=bool)
+        return np.sum(flags & kept) / num_faces, np.sum(~flags & kept) / num_images
 
-    _one_line_failure("06.identify_nearest", farthest, "should be [3, 5, 7, 7]")
-
-
-def test_verification_with_a_strict_threshold_is_caught():
-    def strict(distances, same_person, threshold):
-        accepted = np.asarray(distances) < threshold
-        return accepted[same_person].mean(), accepted[~same_person].mean()
-
-    _one_line_failure("06.verification_rates", strict, "threshold 0.5")
+    _one_line_failure("06.recall_and_false_alarms", strict, "threshold 0.8")
 
 
-def test_iou_that_forgets_disjoint_boxes_is_caught():
-    def no_clipping(a, b):
-        inter = (min(a[2], b[2]) - max(a[0], b[0])) * (min(a[3], b[3]) - max(a[1], b[1]))
-        union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-        return inter / union
+def test_rank_k_over_photos_instead_of_people_is_caught():
+    def photos(distances, gallery_labels, probe_labels, k):
+        nearest = np.argsort(np.asarray(distances), axis=1)[:, :k]
+        return float(np.mean([label in np.asarray(gallery_labels)[row] for row, label in zip(nearest, probe_labels, strict=True)]))
 
-    _one_line_failure("06.box_iou", no_clipping, "box_iou((0, 0, 2, 2), (5, 5, 6, 6)) should be 0")
-
-
-def test_iou_over_the_sum_of_areas_is_caught():
-    def dice_like(a, b):
-        inter = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-        return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]))
-
-    _one_line_failure("06.box_iou", dice_like, "box_iou((0, 0, 2, 2), (1, 1, 3, 3)) should be 0.142857")
+    _one_line_failure("06.rank_k_accuracy", photos, "*people*")
 
 
-def test_nms_that_keeps_everything_is_caught():
-    _one_line_failure("06.nms", lambda boxes, scores, t: list(np.argsort(-scores)), "should be [3, 2]")
+def test_hard_nms_does_not_pass_as_soft_nms():
+    from course_utils.detection import non_max_suppression
+    from course_utils.metrics import iou_matrix
+
+    def hard(boxes, scores, iou_threshold, score_threshold):
+        keep = non_max_suppression(boxes, scores, iou_threshold)
+        return list(keep), list(np.asarray(scores)[keep])
+
+    message = _one_line_failure("06.soft_nms", hard, "from scratch")
+    assert "hidden" in message
+
+    def hard_written_out(boxes, scores, iou_threshold, score_threshold):  # not using the package at all
+        order, keep = list(np.argsort(-np.asarray(scores))), []
+        overlaps = iou_matrix(boxes, boxes)
+        while order:
+            best = order.pop(0)
+            keep.append(best)
+            order = [i for i in order if overlaps[best, i] <= iou_threshold]
+        return keep, list(np.asarray(scores)[keep])
+
+    _one_line_failure("06.soft_nms", hard_written_out, "kept indices")
+    # and the package's NMS is back after the check
+    assert list(non_max_suppression([[0, 0, 1, 1]], [1.0])) == [0]
 
 
-def test_overall_instead_of_per_class_accuracy_is_caught():
-    def overall(y_true, y_pred, num_classes):
-        return np.full(num_classes, np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+def test_all_point_ap_is_not_the_eleven_point_ap():
+    from course_utils import metrics
 
-    _one_line_failure("06.per_class_accuracy", overall, "per_class_accuracy(")
-
-
-def test_confused_pairs_including_the_diagonal_are_caught():
-    def with_diagonal(confusion, top):
-        flat = np.argsort(-np.asarray(confusion), axis=None)[:top]
-        return list(zip(*np.unravel_index(flat, np.asarray(confusion).shape), strict=False))
-
-    _one_line_failure("06.most_confused_pairs", with_diagonal, "should be [(1, 0), (0, 2)]")
+    _one_line_failure("06.eleven_point_ap", lambda p, r: metrics.average_precision(r, p), "eleven_point_ap(")
 
 
-def test_psnr_with_20_log_is_caught():
-    def wrong_psnr(reference, estimate):
-        return 20 * np.log10(1 / np.mean((np.asarray(reference) - np.asarray(estimate)) ** 2))
+def test_bottleneck_without_shortcut_is_caught():
+    from keras import layers
 
-    _one_line_failure("06.psnr", wrong_psnr, "should be 20, got 40")
+    def no_shortcut(x, filters):
+        branch = layers.Conv2D(filters // 4, 1, use_bias=False)(x)
+        branch = layers.ReLU()(layers.BatchNormalization()(branch))
+        branch = layers.Conv2D(filters // 4, 3, padding="same", use_bias=False)(branch)
+        branch = layers.ReLU()(layers.BatchNormalization()(branch))
+        branch = layers.Conv2D(filters, 1, use_bias=False)(branch)
+        return layers.ReLU()(layers.BatchNormalization()(branch))
+
+    _one_line_failure("06.bottleneck_block", no_shortcut, "ReLU(input)")
+
+
+def test_top_1_instead_of_top_k_is_caught():
+    _one_line_failure("06.top_k_accuracy",
+                      lambda p, y, k: float(np.mean(np.argmax(p, axis=1) == y)), "top_k_accuracy(probabilities, labels, 2)")
+
+
+def test_psnr_over_the_whole_image_is_caught():
+    def whole(reference, estimate, mask):
+        return float(np.mean([10 * np.log10(1 / np.mean((r - e) ** 2)) for r, e in zip(reference, estimate, strict=True)]))
+
+    _one_line_failure("06.masked_psnr", whole, "masked_psnr of one image")
 
 
 def test_subsampling_instead_of_averaging_is_caught():
     _one_line_failure("06.downsample_2x", lambda image: np.asarray(image)[::2, ::2], "downsample_2x(np.arange(16)")
+
+
+def test_mean_iou_counting_absent_classes_is_caught():
+    def counts_absent(true_mask, predicted_mask, num_classes):
+        true_mask, predicted_mask = np.ravel(true_mask), np.ravel(predicted_mask)
+        ious = [np.sum((true_mask == k) & (predicted_mask == k)) / max(np.sum((true_mask == k) | (predicted_mask == k)), 1)
+                for k in range(num_classes)]
+        return float(np.mean(ious))
+
+    _one_line_failure("06.mean_iou", counts_absent, "num_classes=6")
+
+
+def test_dice_equal_to_iou_is_caught():
+    def iou_instead(true_mask, predicted_mask, num_classes):
+        true_mask, predicted_mask = np.ravel(true_mask), np.ravel(predicted_mask)
+        return np.array([np.sum((true_mask == k) & (predicted_mask == k)) / np.sum((true_mask == k) | (predicted_mask == k))
+                         if np.any((true_mask == k) | (predicted_mask == k)) else np.nan for k in range(num_classes)])
+
+    _one_line_failure("06.dice_scores", iou_instead, "dice_scores on the 3x4 masks")

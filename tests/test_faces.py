@@ -51,7 +51,18 @@ def test_face_scenes_hold_the_pasted_faces_at_their_boxes():
     assert truths[0]["classes"].tolist() == [0] * len(scenes.boxes[0])
     again = faces.make_face_scenes(crops, [background], 12, scene_size=128, face_sizes=(25, 25), seed=3)
     np.testing.assert_array_equal(np.stack(again.images), np.stack(scenes.images))
+    heads = rng.random((3, 64, 64)).astype(np.float32)
+    framed = faces.make_face_scenes(heads, [background], 5, scene_size=128, face_sizes=(22, 22),
+                                    face_region=(14, 10, 58, 54), seed=1)
+    for image, boxes in zip(framed.images, framed.boxes, strict=True):
+        for x0, y0, x1, y1 in boxes.astype(int):
+            assert x1 - x0 == 22 == y1 - y0
+            # the whole 64x64 photo, at half size, lies around the face box: 7 rows above it, 5 columns left
+            assert np.all(image[y0 - 7 : y0 - 7 + 32, x0 - 5 : x0 - 5 + 32] > 0)
+        assert np.count_nonzero(image) == 32 * 32 * len(boxes)
+    with pytest.raises(ValueError, match="face_region"):
+        faces.make_face_scenes(heads, [background], 1, face_region=(0, 0, 10, 20))
     with pytest.raises(ValueError, match="backgrounds"):
         faces.make_face_scenes(crops, [np.zeros((50, 50))], 1, scene_size=128)
     with pytest.raises(ValueError, match="face_sizes"):
-        faces.make_face_scenes(crops, [background], 1, scene_size=128, face_sizes=(40, 90))
+        faces.make_face_scenes(crops, [background], 1, scene_size=128, face_sizes=(40, 140))

@@ -1,204 +1,307 @@
-"""Exercises of notebook 06 (applications): faces, detection, classification, restoration.
+"""Exercises of notebooks 06_1-06_5 (applications): faces, detection, classification,
+restoration, segmentation.
 
 Each check calls the learner's function on small known inputs and compares
-the result with values computed by hand.
+the result with values computed by hand. None of these answers is computed
+in the notebooks themselves.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, expect, expect_close, expect_equal, register
+from . import Exercise, ExerciseFailure, expect, expect_close, expect_equal, register
 
-# --------------------------------------------------------------------------- faces
-
-
-def _check_identify_nearest(identify_nearest):
-    gallery = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [1.0, 1.0]])
-    gallery_labels = np.array([7, 3, 5, 7])
-    probes = np.array([[9.0, 1.0], [0.4, 9.0], [0.8, 0.9], [4.0, 0.0]])
-    got = identify_nearest(gallery, gallery_labels, probes)
-    expect_equal(np.asarray(got).tolist(), [3, 5, 7, 7],
-                 "identify_nearest(gallery, gallery_labels, probes) labels")  # fmt: skip
-    got = identify_nearest(gallery[:2], gallery_labels[:2], np.array([[6.0, 0.0]]))
-    expect_equal(np.asarray(got).tolist(), [3],
-                 "identify_nearest for probe (6, 0) between (0, 0) and (10, 0)")  # fmt: skip
+# --------------------------------------------------------------------------- faces (06_1)
 
 
-register(Exercise(
-    key="06.identify_nearest",
-    title="identify_nearest(gallery, gallery_labels, probes): the label of each probe's nearest gallery embedding",
-    checker=_check_identify_nearest,
-    hints=["Compute the Euclidean distance of every probe to every gallery row: an array of shape (P, G).",
-           "np.linalg.norm(probes[:, None, :] - gallery[None, :, :], axis=-1), then argmin over axis 1 "
-           "gives the nearest gallery index; look its label up in gallery_labels."],
-    solution_code=(
-        "def identify_nearest(gallery, gallery_labels, probes):\n"
-        "    distances = np.linalg.norm(probes[:, None, :] - gallery[None, :, :], axis=-1)\n"
-        "    return np.asarray(gallery_labels)[np.argmin(distances, axis=1)]\n"),
-))  # fmt: skip
-
-
-def _check_verification_rates(verification_rates):
-    distances = np.array([0.2, 0.5, 0.9, 0.3, 0.8, 1.2])
-    same_person = np.array([True, True, True, False, False, False])
-    got = verification_rates(distances, same_person, 0.6)
-    expect(len(got) == 2, f"verification_rates should return (true_accept_rate, false_accept_rate), got {got!r}")
-    expect_close(got[0], 2 / 3, "true_accept_rate for distances [0.2 0.5 0.9] of same-person pairs at threshold 0.6")
-    expect_close(got[1], 1 / 3, "false_accept_rate for distances [0.3 0.8 1.2] of different-person pairs at threshold 0.6")
-    got = verification_rates(distances, same_person, 0.5)
-    expect_close(got[0], 2 / 3, "true_accept_rate at threshold 0.5 (a distance equal to the threshold is accepted)")
+def _check_recall_and_false_alarms(recall_and_false_alarms):
+    is_true_positive = np.array([True, False, True, False, True, False])
+    scores = np.array([0.95, 0.9, 0.8, 0.6, 0.4, 0.3])
+    got = recall_and_false_alarms(is_true_positive, scores, 4, 2, 0.5)
+    expect(len(got) == 2, f"recall_and_false_alarms should return (recall, false alarms per image), got {got!r}")
+    expect_close(got[0], 2 / 4, "recall at threshold 0.5 (2 true positives of 4 faces)")
+    expect_close(got[1], 2 / 2, "false alarms per image at threshold 0.5 (2 false positives in 2 images)")
+    got = recall_and_false_alarms(is_true_positive, scores, 4, 2, 0.8)
+    expect_close(got[0], 2 / 4, "recall at threshold 0.8 (a score equal to the threshold is kept)")
+    expect_close(got[1], 1 / 2, "false alarms per image at threshold 0.8")
+    got = recall_and_false_alarms(is_true_positive, scores, 5, 4, 0.0)
+    expect_close(got, (3 / 5, 3 / 4), "recall_and_false_alarms at threshold 0 (every detection kept), 5 faces, 4 images")
+    got = recall_and_false_alarms(is_true_positive, scores, 4, 2, 0.99)
+    expect_close(got, (0.0, 0.0), "recall_and_false_alarms at threshold 0.99 (no detection kept)")
 
 
 register(Exercise(
-    key="06.verification_rates",
-    title="verification_rates(distances, same_person, threshold): (true accept rate, false accept rate)",
-    checker=_check_verification_rates,
-    hints=["A pair is accepted ('same person') when its distance is <= threshold.",
-           "true accept rate = accepted among same-person pairs / same-person pairs; false accept "
-           "rate = accepted among different-person pairs / different-person pairs."],
+    key="06.recall_and_false_alarms",
+    title="recall_and_false_alarms(is_true_positive, scores, num_faces, num_images, threshold): a detector's operating point",
+    checker=_check_recall_and_false_alarms,
+    hints=["Keep the detections with score >= threshold; count the kept true positives and the kept false positives.",
+           "recall = kept true positives / num_faces; false alarms per image = kept false positives / num_images."],
     solution_code=(
-        "def verification_rates(distances, same_person, threshold):\n"
-        "    accepted = np.asarray(distances) <= threshold\n"
-        "    same_person = np.asarray(same_person, dtype=bool)\n"
-        "    return accepted[same_person].mean(), accepted[~same_person].mean()\n"),
+        "def recall_and_false_alarms(is_true_positive, scores, num_faces, num_images, threshold):\n"
+        "    kept = np.asarray(scores) >= threshold\n"
+        "    is_true_positive = np.asarray(is_true_positive, dtype=bool)\n"
+        "    return np.sum(is_true_positive & kept) / num_faces, np.sum(~is_true_positive & kept) / num_images\n"),
 ))  # fmt: skip
 
-# --------------------------------------------------------------------------- detection
 
-
-def _check_box_iou(box_iou):
-    cases = [((0, 0, 2, 2), (1, 1, 3, 3), 1 / 7), ((0, 0, 4, 4), (1, 1, 3, 3), 0.25),
-             ((0, 0, 2, 2), (5, 5, 6, 6), 0.0), ((0, 0, 2, 2), (2, 0, 4, 2), 0.0),
-             ((1, 2, 3, 5), (1, 2, 3, 5), 1.0), ((0, 0, 10, 4), (5, -2, 15, 2), 10 / 70)]  # fmt: skip
-    for box_a, box_b, expected in cases:
-        expect_close(box_iou(box_a, box_b), expected, f"box_iou({box_a}, {box_b})")
+def _check_rank_k_accuracy(rank_k_accuracy):
+    distances = np.array([[0.1, 0.5, 0.2, 0.9],   # nearest labels in order: 7, 5, 3, 9
+                          [0.4, 0.3, 0.8, 0.1],   # 9, 3, 7, 5
+                          [0.2, 0.1, 0.3, 0.7]])  # 3, 7, 5, 9
+    gallery_labels = np.array([7, 3, 5, 9])
+    probe_labels = np.array([5, 7, 3])
+    expect_close(rank_k_accuracy(distances, gallery_labels, probe_labels, 1), 1 / 3,
+                 "rank_k_accuracy(..., k=1) (only the third probe's nearest is right)")  # fmt: skip
+    expect_close(rank_k_accuracy(distances, gallery_labels, probe_labels, 2), 2 / 3, "rank_k_accuracy(..., k=2)")
+    expect_close(rank_k_accuracy(distances, gallery_labels, probe_labels, 3), 1.0, "rank_k_accuracy(..., k=3)")
+    # two gallery photos of person 7: the 2 nearest photos are one person, so rank 2 needs the 3rd photo
+    distances = np.array([[0.1, 0.2, 0.3, 0.4]])
+    got = rank_k_accuracy(distances, np.array([7, 7, 3, 5]), np.array([3]), 2)
+    expect_close(got, 1.0, "rank_k_accuracy with gallery labels [7 7 3 5], probe 3, k=2 "
+                 "(count the k nearest *people*, not photos)")  # fmt: skip
 
 
 register(Exercise(
-    key="06.box_iou",
-    title="box_iou(box_a, box_b): intersection over union of two (x_min, y_min, x_max, y_max) boxes",
-    checker=_check_box_iou,
-    hints=["The intersection is a box too: the larger of the two x_min, the smaller of the two x_max (same for y).",
-           "Its width is max(0, right - left), so boxes that do not touch give 0; union = area_a + area_b - intersection."],
+    key="06.rank_k_accuracy",
+    title="rank_k_accuracy(distances, gallery_labels, probe_labels, k): share of probes whose person is among the k nearest people",
+    checker=_check_rank_k_accuracy,
+    hints=["For each probe (row of distances), sort the gallery by distance and read the labels in that order.",
+           "Keep the first k *distinct* labels (a person may have several gallery photos); the probe counts "
+           "when its own label is among them. Average over probes."],
     solution_code=(
-        "def box_iou(box_a, box_b):\n"
-        "    left, top = max(box_a[0], box_b[0]), max(box_a[1], box_b[1])\n"
-        "    right, bottom = min(box_a[2], box_b[2]), min(box_a[3], box_b[3])\n"
-        "    intersection = max(0, right - left) * max(0, bottom - top)\n"
-        "    area_a = (box_a[2] - box_a[0]) * (box_a[3] - box_a[1])\n"
-        "    area_b = (box_b[2] - box_b[0]) * (box_b[3] - box_b[1])\n"
-        "    return intersection / (area_a + area_b - intersection)\n"),
+        "def rank_k_accuracy(distances, gallery_labels, probe_labels, k):\n"
+        "    gallery_labels = np.asarray(gallery_labels)\n"
+        "    hits = []\n"
+        "    for row, label in zip(np.asarray(distances), probe_labels):\n"
+        "        people = []\n"
+        "        for person in gallery_labels[np.argsort(row, kind='stable')]:\n"
+        "            if person not in people:\n"
+        "                people.append(person)\n"
+        "        hits.append(label in people[:k])\n"
+        "    return float(np.mean(hits))\n"),
 ))  # fmt: skip
 
+# --------------------------------------------------------------------------- detection (06_2)
 
-def _check_nms(nms):
+
+def _soft_nms_reference(boxes, scores, iou_threshold, score_threshold):
+    from course_utils.metrics import iou_matrix
+
+    boxes, scores = np.asarray(boxes, dtype=float), np.asarray(scores, dtype=float).copy()
+    overlaps = iou_matrix(boxes, boxes)
+    remaining, kept, kept_scores = list(range(len(boxes))), [], []
+    while remaining:
+        best = max(remaining, key=lambda index: (scores[index], -index))
+        kept.append(best)
+        kept_scores.append(float(scores[best]))
+        remaining.remove(best)
+        for index in remaining:
+            if overlaps[best, index] > iou_threshold:
+                scores[index] *= 1 - overlaps[best, index]
+        remaining = [index for index in remaining if scores[index] >= score_threshold]
+    return kept, kept_scores
+
+
+def _hidden_non_max_suppression(*args, **kwargs):
+    raise AssertionError("soft_nms must be written from scratch: course_utils' non_max_suppression is hidden "
+                         "during this check")
+
+
+def _check_soft_nms(soft_nms):
+    from course_utils.detection import non_max_suppression
+
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 10, 10.5]], dtype=float)
     scores = np.array([0.9, 0.8, 0.7, 0.95])
-    got = [int(i) for i in nms(boxes, scores, 0.5)]
-    expect_equal(got, [3, 2], "nms(boxes, scores, 0.5) kept indices (highest score first)")
-    got = [int(i) for i in nms(boxes, scores, 0.75)]
-    expect_equal(got, [3, 1, 2], "nms(boxes, scores, 0.75) kept indices (box 1 has IoU 0.72 with box 3)")
-    got = [int(i) for i in nms(boxes[[2]], scores[[2]], 0.5)]
-    expect_equal(got, [0], "nms with a single box")
+    original_code = non_max_suppression.__code__
+    non_max_suppression.__code__ = _hidden_non_max_suppression.__code__  # also hides copies imported earlier
+    try:
+        cases = [(0.5, 0.05, "box 0 (IoU 0.95 with box 3) falls below 0.05 and goes"),
+                 (0.5, 0.01, "every box survives, in a new order"),
+                 (0.75, 0.05, "only box 0 overlaps box 3 by more than 0.75")]  # fmt: skip
+        for iou_threshold, score_threshold, why in cases:
+            expected, expected_scores = _soft_nms_reference(boxes, scores, iou_threshold, score_threshold)
+            got = soft_nms(boxes.copy(), scores.copy(), iou_threshold, score_threshold)
+            expect(len(got) == 2, f"soft_nms should return (kept_indices, kept_scores), got {got!r}")
+            call = f"soft_nms(boxes, scores, {iou_threshold}, {score_threshold}) ({why})"
+            expect_equal([int(i) for i in got[0]], expected, call + " kept indices")
+            expect_close(np.asarray(got[1], dtype=float), np.array(expected_scores), call + " kept scores")
+        got = soft_nms(boxes[[2]], scores[[2]], 0.5, 0.05)
+        expect_equal([int(i) for i in got[0]], [0], "soft_nms with a single box")
+    except AssertionError as failure:
+        if not isinstance(failure, ExerciseFailure) and "hidden during this check" in str(failure):
+            raise ExerciseFailure(str(failure)) from None
+        raise
+    finally:
+        non_max_suppression.__code__ = original_code
 
 
 register(Exercise(
-    key="06.nms",
-    title="nms(boxes, scores, iou_threshold): indices of the boxes greedy non-maximum suppression keeps",
-    checker=_check_nms,
-    hints=["Sort the indices by decreasing score. Repeatedly keep the first one and remove every "
-           "remaining index whose IoU with it is above the threshold.",
-           "course_utils.metrics.box_iou(boxes[i], boxes[j]) gives the IoU; keep a list `order` and rebuild it "
-           "with a list comprehension each round."],
+    key="06.soft_nms",
+    title="soft_nms(boxes, scores, iou_threshold, score_threshold): linear Soft-NMS, written from scratch",
+    checker=_check_soft_nms,
+    hints=["Work on a copy of the scores. Keep a list `remaining` of indices; each round pick "
+           "max(remaining, key=lambda i: (scores[i], -i)).",
+           "After keeping `best`, for each remaining i with IoU(best, i) > iou_threshold do "
+           "scores[i] *= 1 - IoU(best, i); then remaining = [i for i in remaining if scores[i] >= score_threshold]. "
+           "iou_matrix(boxes, boxes) gives all the IoUs at once."],
     solution_code=(
-        "from course_utils.metrics import box_iou\n\n\n"
-        "def nms(boxes, scores, iou_threshold):\n"
-        "    order = list(np.argsort(-np.asarray(scores)))\n"
-        "    keep = []\n"
-        "    while order:\n"
-        "        best = order.pop(0)\n"
-        "        keep.append(best)\n"
-        "        order = [i for i in order if box_iou(boxes[best], boxes[i]) <= iou_threshold]\n"
-        "    return keep\n"),
-))  # fmt: skip
-
-# --------------------------------------------------------------------------- classification
-
-
-def _check_per_class_accuracy(per_class_accuracy):
-    y_true = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 0])
-    y_pred = np.array([0, 1, 1, 1, 0, 2, 2, 1, 2, 0])
-    got = np.asarray(per_class_accuracy(y_true, y_pred, 3), dtype=float)
-    expect_close(got, np.array([2 / 3, 2 / 3, 3 / 4]),
-                 "per_class_accuracy([0 0 1 1 1 2 2 2 2 0], [0 1 1 1 0 2 2 1 2 0], 3)")  # fmt: skip
-    got = np.asarray(per_class_accuracy(np.array([1, 1]), np.array([1, 0]), 3), dtype=float)
-    expect(got.shape == (3,), f"per_class_accuracy(..., num_classes=3) should have 3 entries, got shape {got.shape}")
-    expect(np.isnan(got[0]) and np.isnan(got[2]),
-           f"a class without examples should give nan (0/0), got {got.tolist()}")  # fmt: skip
-    expect_close(got[1], 0.5, "per_class_accuracy([1 1], [1 0], 3)[1]")
-
-
-register(Exercise(
-    key="06.per_class_accuracy",
-    title="per_class_accuracy(y_true, y_pred, num_classes): the accuracy on the examples of each class",
-    checker=_check_per_class_accuracy,
-    hints=["For class k take the examples with y_true == k and compute how many of them have y_pred == k.",
-           "A class with no examples has accuracy nan: np.mean of an empty array, or write np.nan yourself."],
-    solution_code=(
-        "def per_class_accuracy(y_true, y_pred, num_classes):\n"
-        "    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)\n"
-        "    return np.array([np.mean(y_pred[y_true == k] == k) if np.any(y_true == k) else np.nan\n"
-        "                     for k in range(num_classes)])\n"),
+        "from course_utils.metrics import iou_matrix\n\n\n"
+        "def soft_nms(boxes, scores, iou_threshold, score_threshold):\n"
+        "    boxes = np.asarray(boxes, dtype=float)\n"
+        "    scores = np.asarray(scores, dtype=float).copy()\n"
+        "    overlaps = iou_matrix(boxes, boxes)\n"
+        "    remaining = list(range(len(boxes)))\n"
+        "    kept_indices, kept_scores = [], []\n"
+        "    while remaining:\n"
+        "        best = max(remaining, key=lambda index: (scores[index], -index))\n"
+        "        kept_indices.append(best)\n"
+        "        kept_scores.append(float(scores[best]))\n"
+        "        remaining.remove(best)\n"
+        "        for index in remaining:\n"
+        "            if overlaps[best, index] > iou_threshold:\n"
+        "                scores[index] *= 1 - overlaps[best, index]\n"
+        "        remaining = [index for index in remaining if scores[index] >= score_threshold]\n"
+        "    return kept_indices, kept_scores\n"),
 ))  # fmt: skip
 
 
-def _check_most_confused_pairs(most_confused_pairs):
-    confusion = np.array([[50, 3, 9], [12, 40, 1], [2, 7, 30]])
-    got = [tuple(int(v) for v in pair) for pair in most_confused_pairs(confusion, 2)]
-    expect_equal(got, [(1, 0), (0, 2)], "most_confused_pairs([[50 3 9] [12 40 1] [2 7 30]], 2)")
-    got = [tuple(int(v) for v in pair) for pair in most_confused_pairs(np.array([[99, 1], [0, 5]]), 1)]
-    expect_equal(got, [(0, 1)], "most_confused_pairs([[99 1] [0 5]], 1) (the diagonal is not a confusion)")
+def _check_eleven_point_ap(eleven_point_ap):
+    precision, recall = np.array([1.0, 0.5, 2 / 3]), np.array([0.5, 0.5, 1.0])
+    expect_close(eleven_point_ap(precision, recall), (6 + 5 * 2 / 3) / 11,
+                 "eleven_point_ap(precision [1 .5 .667], recall [.5 .5 1]) (6 levels at 1, 5 at 2/3)")  # fmt: skip
+    precision, recall = np.array([1.0, 0.5, 2 / 3, 0.75]), np.array([0.25, 0.25, 0.5, 0.75])
+    expect_close(eleven_point_ap(precision, recall), (3 + 5 * 0.75) / 11,
+                 "eleven_point_ap(precision [1 .5 .667 .75], recall [.25 .25 .5 .75]) (the envelope: the best "
+                 "precision at that recall or above; levels 0.8-1 are never reached)")  # fmt: skip
+    expect_close(eleven_point_ap(np.array([1.0]), np.array([1.0])), 1.0, "eleven_point_ap of a perfect detector")
 
 
 register(Exercise(
-    key="06.most_confused_pairs",
-    title="most_confused_pairs(confusion, top): the `top` (true, predicted) pairs with the most mistakes",
-    checker=_check_most_confused_pairs,
-    hints=["confusion[i, j] counts examples of class i predicted as j; the diagonal holds the correct ones.",
-           "Copy the matrix, set its diagonal to -1 (np.fill_diagonal), sort the flat indices by decreasing "
-           "count and turn them back into (row, column) with np.unravel_index."],
+    key="06.eleven_point_ap",
+    title="eleven_point_ap(precision, recall): PASCAL VOC 2007's 11-point interpolated average precision",
+    checker=_check_eleven_point_ap,
+    hints=["The 11 recall levels are np.linspace(0, 1, 11).",
+           "At each level t take precision[recall >= t].max() (0 if no point reaches t), then average the 11 "
+           "values. Allow a tiny tolerance: np.linspace(0, 1, 11)[3] is 0.30000000000000004."],
     solution_code=(
-        "def most_confused_pairs(confusion, top):\n"
-        "    errors = np.array(confusion, dtype=float)\n"
-        "    np.fill_diagonal(errors, -1)\n"
-        "    flat = np.argsort(-errors, axis=None, kind='stable')[:top]\n"
-        "    rows, cols = np.unravel_index(flat, errors.shape)\n"
-        "    return list(zip(rows.tolist(), cols.tolist()))\n"),
+        "def eleven_point_ap(precision, recall):\n"
+        "    precision, recall = np.asarray(precision, dtype=float), np.asarray(recall, dtype=float)\n"
+        "    values = []\n"
+        "    for level in np.linspace(0, 1, 11):\n"
+        "        reached = recall >= level - 1e-12\n"
+        "        values.append(precision[reached].max() if reached.any() else 0.0)\n"
+        "    return float(np.mean(values))\n"),
 ))  # fmt: skip
 
-# --------------------------------------------------------------------------- restoration
+# --------------------------------------------------------------------------- classification (06_3)
 
 
-def _check_psnr(psnr):
-    reference = np.zeros((2, 2))
-    expect_close(psnr(reference, np.full((2, 2), 0.1)), 20.0, "psnr(zeros, 0.1 everywhere) (MSE 0.01)")
-    expect_close(psnr(reference, np.array([[0.2, 0.0], [0.0, 0.0]])), 10 * np.log10(1 / 0.01),
-                 "psnr(zeros, one pixel at 0.2 of four) (MSE 0.01)")  # fmt: skip
-    expect_close(psnr(np.ones(5), np.full(5, 0.5)), 10 * np.log10(4), "psnr(ones, halves) (MSE 0.25)",
-                 atol=1e-4)  # fmt: skip
+def _check_bottleneck_block(bottleneck_block):
+    import keras
+
+    inputs = keras.Input((8, 8, 32))
+    outputs = bottleneck_block(inputs, 32)
+    model = keras.Model(inputs, outputs)
+    expect(tuple(model.output_shape) == (None, 8, 8, 32),
+           f"bottleneck_block(Input((8, 8, 32)), 32) should keep the shape (None, 8, 8, 32), got {model.output_shape}")
+    convolutions = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    expect([tuple(layer.kernel_size) for layer in convolutions] == [(1, 1), (3, 3), (1, 1)],
+           "the block should have three convolutions, 1x1, 3x3, 1x1, got kernel sizes "
+           f"{[tuple(layer.kernel_size) for layer in convolutions]}")  # fmt: skip
+    expect([layer.filters for layer in convolutions] == [8, 8, 32],
+           f"filters should be [8, 8, 32] (32 // 4 inside), got {[layer.filters for layer in convolutions]}")
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    expect(len(norms) == 3, f"each convolution should be followed by batch normalisation: 3 layers, got {len(norms)}")
+    expect(not any(layer.use_bias for layer in convolutions),
+           "the convolutions should have use_bias=False (the batch normalisation after each adds its own offset)")
+    expect(model.count_params() == 1280,
+           f"the block should have 1,088 convolution weights + 192 batch-norm numbers = 1,280 parameters, "
+           f"got {model.count_params():,}")
+    # The shortcut: with the last batch norm's scale at 0, the block is ReLU(input).
+    norms[-1].gamma.assign(np.zeros(32, dtype="float32"))
+    norms[-1].beta.assign(np.zeros(32, dtype="float32"))
+    x = np.random.default_rng(0).normal(size=(2, 8, 8, 32)).astype("float32")
+    got = np.asarray(model(x, training=False))
+    expect_close(got, np.maximum(x, 0), "the block's output when its residual branch gives 0 (should be ReLU(input): "
+                 "add the input before the last ReLU)", atol=1e-5)  # fmt: skip
 
 
 register(Exercise(
-    key="06.psnr",
-    title="psnr(reference, estimate): peak signal-to-noise ratio in dB for pixels in [0, 1]",
-    checker=_check_psnr,
-    hints=["MSE is the mean of the squared differences over all pixels.",
-           "PSNR = 10 * log10(1 / MSE) when the pixel range is 1."],
+    key="06.bottleneck_block",
+    title="bottleneck_block(x, filters): ResNet's bottleneck residual block in Keras",
+    checker=_check_bottleneck_block,
+    hints=["Branch: Conv2D(filters // 4, 1) -> BN -> ReLU -> Conv2D(filters // 4, 3, padding='same') -> BN -> ReLU "
+           "-> Conv2D(filters, 1) -> BN, each convolution with use_bias=False.",
+           "Then layers.Add()([x, branch]) and a last ReLU. The input must already have `filters` channels."],
     solution_code=(
-        "def psnr(reference, estimate):\n"
-        "    mse = np.mean((np.asarray(reference, float) - np.asarray(estimate, float)) ** 2)\n"
-        "    return 10 * np.log10(1.0 / mse)\n"),
+        "from keras import layers\n\n\n"
+        "def bottleneck_block(x, filters):\n"
+        "    branch = layers.Conv2D(filters // 4, 1, use_bias=False)(x)\n"
+        "    branch = layers.ReLU()(layers.BatchNormalization()(branch))\n"
+        "    branch = layers.Conv2D(filters // 4, 3, padding='same', use_bias=False)(branch)\n"
+        "    branch = layers.ReLU()(layers.BatchNormalization()(branch))\n"
+        "    branch = layers.Conv2D(filters, 1, use_bias=False)(branch)\n"
+        "    branch = layers.BatchNormalization()(branch)\n"
+        "    return layers.ReLU()(layers.Add()([x, branch]))\n"),
+))  # fmt: skip
+
+
+def _check_top_k_accuracy(top_k_accuracy):
+    probabilities = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.2, 0.3, 0.5], [0.7, 0.2, 0.1]])
+    labels = np.array([2, 2, 2, 1])
+    expect_close(top_k_accuracy(probabilities, labels, 1), 1 / 4, "top_k_accuracy(probabilities, labels, 1)")
+    expect_close(top_k_accuracy(probabilities, labels, 2), 4 / 4, "top_k_accuracy(probabilities, labels, 2)")
+    expect_close(top_k_accuracy(probabilities, np.array([0, 1, 1, 2]), 2), 1 / 4,
+                 "top_k_accuracy(probabilities, [0 1 1 2], 2)")  # fmt: skip
+    expect_close(top_k_accuracy(probabilities, labels, 3), 1.0, "top_k_accuracy with k = number of classes")
+
+
+register(Exercise(
+    key="06.top_k_accuracy",
+    title="top_k_accuracy(probabilities, labels, k): share of examples whose label is among the k most probable classes",
+    checker=_check_top_k_accuracy,
+    hints=["np.argsort(-probabilities, axis=1)[:, :k] gives each row's k most probable classes.",
+           "Compare with labels[:, None] and check whether any of the k matches, then average."],
+    solution_code=(
+        "def top_k_accuracy(probabilities, labels, k):\n"
+        "    top = np.argsort(-np.asarray(probabilities), axis=1)[:, :k]\n"
+        "    return float(np.mean(np.any(top == np.asarray(labels)[:, None], axis=1)))\n"),
+))  # fmt: skip
+
+# --------------------------------------------------------------------------- restoration (06_4)
+
+
+def _check_masked_psnr(masked_psnr):
+    reference = np.zeros((2, 4, 4))
+    estimate = np.zeros((2, 4, 4))
+    estimate[0, 0, 0] = 0.5  # inside the region
+    estimate[1, 3, 3] = 1.0  # outside: must not count
+    mask = np.zeros((2, 4, 4), dtype=bool)
+    mask[:, :2, :2] = True
+    # image 0: region MSE 0.25 / 4 -> 10 log10(16) dB
+    expect_close(masked_psnr(reference[:1], estimate[:1], mask[:1]), 10 * np.log10(16),
+                 "masked_psnr of one image whose 4 region pixels have MSE 0.0625")  # fmt: skip
+    estimate[1, 0, 1] = 0.1
+    expected = (10 * np.log10(16) + 10 * np.log10(1 / (0.01 / 4))) / 2
+    expect_close(masked_psnr(reference, estimate, mask), expected,
+                 "masked_psnr of two images (the mean of each image's PSNR inside its mask; pixels outside "
+                 "the mask do not count)")  # fmt: skip
+
+
+register(Exercise(
+    key="06.masked_psnr",
+    title="masked_psnr(reference, estimate, mask): PSNR in dB inside a region, averaged over images",
+    checker=_check_masked_psnr,
+    hints=["For image i: the MSE over the pixels where mask[i] is True, then 10 * log10(1 / MSE).",
+           "Return the mean of the per-image PSNRs (the course's definition of PSNR for a batch)."],
+    solution_code=(
+        "def masked_psnr(reference, estimate, mask):\n"
+        "    values = []\n"
+        "    for ref, est, region in zip(np.asarray(reference, float), np.asarray(estimate, float), np.asarray(mask, bool)):\n"
+        "        mse = np.mean((ref[region] - est[region]) ** 2)\n"
+        "        values.append(10 * np.log10(1.0 / mse))\n"
+        "    return float(np.mean(values))\n"),
 ))  # fmt: skip
 
 
@@ -221,4 +324,66 @@ register(Exercise(
         "    image = np.asarray(image, dtype=float)\n"
         "    h, w = image.shape\n"
         "    return image.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))\n"),
+))  # fmt: skip
+
+# --------------------------------------------------------------------------- segmentation (06_5)
+
+
+def _check_mean_iou(mean_iou):
+    true_mask = np.array([[0, 0, 1, 1], [0, 2, 2, 1], [0, 0, 2, 2]])
+    predicted = np.array([[0, 1, 1, 1], [0, 2, 0, 1], [0, 0, 2, 2]])
+    # class 0: both 4 (of true 5, predicted 5) -> 4/6; class 1: 3/4; class 2: 3/4
+    expected = (4 / 6 + 3 / 4 + 3 / 4) / 3
+    expect_close(mean_iou(true_mask, predicted, 3), expected, "mean_iou on the 3x4 masks of the check")
+    expect_close(mean_iou(true_mask, predicted, 6), expected,
+                 "mean_iou with num_classes=6 (classes 3-5 appear in neither mask and must be skipped)")  # fmt: skip
+    expect_close(mean_iou(np.array([1, 1, 0]), np.array([0, 0, 1]), 2), 0.0,
+                 "mean_iou when every pixel is wrong")  # fmt: skip
+    expect_close(mean_iou(np.array([3, 3]), np.array([3, 3]), 4), 1.0, "mean_iou of two equal masks")
+
+
+register(Exercise(
+    key="06.mean_iou",
+    title="mean_iou(true_mask, predicted_mask, num_classes): mean over classes of pixel IoU",
+    checker=_check_mean_iou,
+    hints=["For class k: intersection = np.sum((true == k) & (pred == k)), union = np.sum((true == k) | (pred == k)).",
+           "Skip a class whose union is 0 (absent from both masks); average the IoU of the other classes."],
+    solution_code=(
+        "def mean_iou(true_mask, predicted_mask, num_classes):\n"
+        "    true_mask, predicted_mask = np.asarray(true_mask).ravel(), np.asarray(predicted_mask).ravel()\n"
+        "    ious = []\n"
+        "    for k in range(num_classes):\n"
+        "        union = np.sum((true_mask == k) | (predicted_mask == k))\n"
+        "        if union:\n"
+        "            ious.append(np.sum((true_mask == k) & (predicted_mask == k)) / union)\n"
+        "    return float(np.mean(ious))\n"),
+))  # fmt: skip
+
+
+def _check_dice_scores(dice_scores):
+    true_mask = np.array([[0, 0, 1, 1], [0, 2, 2, 1], [0, 0, 2, 2]])
+    predicted = np.array([[0, 1, 1, 1], [0, 2, 0, 1], [0, 0, 2, 2]])
+    got = np.asarray(dice_scores(true_mask, predicted, 4), dtype=float)
+    expect(got.shape == (4,), f"dice_scores(..., num_classes=4) should have 4 entries, got shape {got.shape}")
+    expect_close(got[:3], np.array([8 / 10, 6 / 7, 6 / 7]), "dice_scores on the 3x4 masks of the check, classes 0-2")
+    expect(np.isnan(got[3]), f"a class absent from both masks should give nan, got {got[3]}")
+    got = np.asarray(dice_scores(np.array([1, 1, 0]), np.array([0, 0, 1]), 2), dtype=float)
+    expect_close(got, np.array([0.0, 0.0]), "dice_scores when every pixel is wrong")
+
+
+register(Exercise(
+    key="06.dice_scores",
+    title="dice_scores(true_mask, predicted_mask, num_classes): 2|A and B| / (|A| + |B|) per class",
+    checker=_check_dice_scores,
+    hints=["For class k: A = (true == k), B = (pred == k); Dice = 2 * np.sum(A & B) / (np.sum(A) + np.sum(B)).",
+           "When np.sum(A) + np.sum(B) == 0 the class appears nowhere: put np.nan."],
+    solution_code=(
+        "def dice_scores(true_mask, predicted_mask, num_classes):\n"
+        "    true_mask, predicted_mask = np.asarray(true_mask).ravel(), np.asarray(predicted_mask).ravel()\n"
+        "    scores = []\n"
+        "    for k in range(num_classes):\n"
+        "        total = np.sum(true_mask == k) + np.sum(predicted_mask == k)\n"
+        "        both = np.sum((true_mask == k) & (predicted_mask == k))\n"
+        "        scores.append(2 * both / total if total else np.nan)\n"
+        "    return np.array(scores)\n"),
 ))  # fmt: skip

@@ -169,6 +169,10 @@ class TimeBudgetSchedule(keras.callbacks.Callback):
         Training time in seconds.
     peak_learning_rate : float
     warmup_fraction : float, default 0.15
+    max_steps : int, optional
+        Also stop after this many batches; the schedule then follows whichever
+        of time and steps runs out first (fast mode uses it, so that a loaded
+        machine still trains the same number of batches).
 
     Attributes
     ----------
@@ -178,10 +182,14 @@ class TimeBudgetSchedule(keras.callbacks.Callback):
         Batches trained so far.
     """
 
-    def __init__(self, budget_s: float, peak_learning_rate: float, warmup_fraction: float = 0.15):
+    def __init__(self, budget_s: float, peak_learning_rate: float, warmup_fraction: float = 0.15,
+                 max_steps: int | None = None):  # fmt: skip
         super().__init__()
         if budget_s <= 0 or peak_learning_rate <= 0 or not 0 <= warmup_fraction < 1:
             raise ValueError("budget_s and peak_learning_rate must be positive and 0 <= warmup_fraction < 1.")
+        if max_steps is not None and max_steps < 1:
+            raise ValueError(f"max_steps must be at least 1 (or None), got {max_steps}.")
+        self.max_steps = max_steps
         self.budget_s = float(budget_s)
         self.peak_learning_rate = float(peak_learning_rate)
         self.warmup_fraction = float(warmup_fraction)
@@ -211,6 +219,8 @@ class TimeBudgetSchedule(keras.callbacks.Callback):
             return
         self.elapsed_s = time.perf_counter() - self._start
         fraction = self.elapsed_s / self.budget_s
+        if self.max_steps is not None:
+            fraction = max(fraction, self.steps / self.max_steps)
         if fraction >= 1.0:
             self.model.stop_training = True
         else:
