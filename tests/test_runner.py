@@ -103,3 +103,23 @@ def test_a_number_prefix_selects_every_part_of_a_split_notebook(tmp_path):
     assert [p.name for p in resolve_notebooks(["07"], folder)] == ["07_1_a.ipynb", "07_2_b.ipynb", "07_3_c.ipynb"]
     assert [p.name for p in resolve_notebooks(["07_2", "06"], folder)] == ["07_2_b.ipynb", "06_x.ipynb"]
     assert len(resolve_notebooks([], folder)) == 4
+
+
+def test_tensorflow_native_log_lines_leave_the_outputs_for_the_log(tmp_path):
+    from course_utils.tooling.runner import strip_native_logs
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    notebook.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+            "I0000 00:00:1764619200.123456   4242 port.cc:153] oneDNN custom operations are on.\n"
+            "UserWarning: this one stays\n")),
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "E0000 00:00:1764619201.5   4242 meta_optimizer.cc:967] remapper failed\n")),
+        nbformat.v4.new_output("stream", name="stdout", text="I0000 is only special on stderr\n"),
+    ]
+    log = tmp_path / "kernel.log"
+    assert strip_native_logs(notebook, log) == 3
+    outputs = notebook.cells[0].outputs
+    assert [o["text"] for o in outputs] == ["UserWarning: this one stays\n", "I0000 is only special on stderr\n"]
+    assert "oneDNN" in log.read_text() and "remapper" in log.read_text()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import threading
@@ -112,6 +113,40 @@ class _Progress:
         print(f"{self.label} {text}", flush=True)
 
 
+#: TensorFlow's native (C++) log lines: absl's start-up notice and glog-style lines such as
+#: "I0000 00:00:1700000000.000 123 port.cc:153] oneDNN custom operations are on ...".
+NATIVE_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
+                             r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.-]+:\d+\]).*$")  # fmt: skip
+
+
+def strip_native_logs(notebook, log_path: Path | None = None) -> int:
+    """Move TensorFlow's C++ log lines out of the cells' stderr outputs; return how many.
+
+    They say nothing to a learner (oneDNN notices, grappler remarks); the kernel's log
+    file keeps them.
+    """
+    moved = []
+    for cell in notebook.cells:
+        kept_outputs = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = output["text"].splitlines(keepends=True)
+                native = [line for line in lines if NATIVE_LOG_LINE.match(line.rstrip("\n"))]
+                if native:
+                    moved.extend(native)
+                    output["text"] = "".join(line for line in lines if line not in native)
+                    if not output["text"].strip():
+                        continue
+            kept_outputs.append(output)
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = kept_outputs
+    if moved and log_path is not None:
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write("\n# TensorFlow log lines moved out of the notebook's outputs:\n")
+            log.writelines(line if line.endswith("\n") else line + "\n" for line in moved)
+    return len(moved)
+
+
 def _describe_failure(notebook, error: Exception) -> str:
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
@@ -199,6 +234,7 @@ def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
         wall_s = time.perf_counter() - start
         peak_mib = watch["memory"].stop() if "memory" in watch else float("nan")
 
+    strip_native_logs(notebook, log_path)
     nbformat.write(notebook, build_dir / path.name)
     _write_html(notebook, build_dir / f"{path.stem}.html")
     metrics = load_metrics(results_dir)
