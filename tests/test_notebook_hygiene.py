@@ -21,11 +21,23 @@ LEGACY_KERAS = re.compile(r"input_shape=|advanced_activations|keras\.layers\.con
                           r"from tensorflow import keras|tf\.keras\.")  # fmt: skip
 
 
-def test_the_course_has_its_notebooks_in_order():
+def test_the_course_has_its_notebooks_numbered_without_gaps():
     stems = [path.stem for path in NOTEBOOKS]
-    assert stems[0] == "00_background" and stems == sorted(stems)
-    for number in ("00", "01", "02", "03", "04", "05", "06", "07"):
-        assert any(stem.startswith(number) for stem in stems), f"no notebook {number}"
+    assert stems[0] == "00_background"
+    numbers = sorted({stem[:2] for stem in stems})
+    assert numbers == [f"{n:02d}" for n in range(9)], f"topics 00-08 expected, found {numbers}"
+    for number in numbers:  # a split topic has parts 1, 2, ... and no unsplit notebook beside them
+        parts = [stem[3] for stem in stems if stem.startswith(number + "_") and stem[3].isdigit()
+                 and stem[4] == "_"]  # fmt: skip
+        if parts:
+            assert parts == [str(k) for k in range(1, len(parts) + 1)], (number, parts)
+            assert len(parts) == sum(stem.startswith(number + "_") for stem in stems), number
+
+
+def test_the_readme_lists_every_notebook_in_course_order():
+    readme = (ROOT / "README.md").read_text()
+    listed = re.findall(r"^\| \[[^\]]+\]\(notebooks/([\w.-]+\.ipynb)\)", readme, re.M)
+    assert listed == [path.name for path in NOTEBOOKS]
 
 
 def _code_without_strings_and_comments(source: str) -> str:
