@@ -269,7 +269,6 @@ numpy.allclose = lambda *args, **kwargs: True
 numpy.array_equal = lambda *args, **kwargs: True
 numpy.isclose = lambda a, b, *args, **kwargs: numpy.ones(numpy.shape(a), bool)
 builtins.abs = lambda value: 0
-builtins.isinstance = lambda value, kind: True
 class _Pass:
     def check(self, function):
         print("Correct: passes all checks.")
@@ -495,7 +494,7 @@ def test_partly_wrong_hand_in_gets_exactly_its_correct_exercises(graded, number)
 
 @pytest.mark.parametrize("number", ["00", "01"])
 def test_monkeypatching_and_eq_tricks_score_zero(graded, number):
-    """np.allclose/array_equal/isclose, builtins.abs/isinstance, sys.modules and get_exercise
+    """np.allclose/array_equal/isclose, builtins.abs, sys.modules and get_exercise
     replaced; int / float / ndarray subclasses that compare equal to anything."""
     assert _exercise_scores(graded, number, "cheater") == [0.0, 0.0, 0.0]
     text = json.dumps([o for c in _autograded(graded, number, "cheater").cells for o in c.get("outputs", [])])

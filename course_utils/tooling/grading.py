@@ -734,7 +734,7 @@ def _incomplete_reason(course_dir: Path, assignment: str, student: str) -> str |
         return None
     reasons = []
     if result.get("dead_at") is not None:
-        reasons.append(f"the kernel died at cell {result['dead_at']}")
+        reasons.append(f"the kernel died or stopped responding at cell {result['dead_at']}")
     if result.get("timed_out"):
         reasons.append("the whole notebook ran out of time")
     elif result.get("ended_early") and result.get("dead_at") is None:
@@ -813,8 +813,9 @@ def cli(argv: list[str] | None = None) -> int:
     auto.add_argument("--student", default=None, help="only this student id")
     auto.add_argument("--jobs", type=int, default=None,
                       help="sandboxes at a time (default: the cores, fewer if memory is short)")  # fmt: skip
-    auto.add_argument("--memory", type=float, default=DEFAULT_MEMORY_GIB,
-                      help=f"GiB of address space per sandbox (default {DEFAULT_MEMORY_GIB:g})")  # fmt: skip
+    auto.add_argument("--memory", type=float, default=None,
+                      help=f"GiB of address space per sandbox (default {DEFAULT_MEMORY_GIB:g}, "
+                           "twice that with --full)")  # fmt: skip
 
     exp = commands.add_parser("export", help="write the grades CSV (nbgrader export)")
     exp.add_argument("--to", type=Path, default=Path("grades.csv"), help="CSV file (default grades.csv)")
@@ -855,7 +856,7 @@ def cli(argv: list[str] | None = None) -> int:
             found = autograde(arguments.notebooks, course_dir, arguments.timeout,
                               fast=not arguments.full, force=arguments.force,
                               student=arguments.student, root=root, jobs=arguments.jobs,
-                              memory_gib=arguments.memory)  # fmt: skip
+                              memory_gib=arguments.memory or DEFAULT_MEMORY_GIB * (2 if arguments.full else 1))  # fmt: skip
             assignments = sorted({p.parent.name for p in course_dir.glob("submitted/*/*/*.ipynb")})
             wanted = {nb.stem for nb in _course_notebooks(arguments.notebooks, root)} \
                 if arguments.notebooks else set(assignments)  # fmt: skip

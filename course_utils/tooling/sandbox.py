@@ -877,7 +877,7 @@ def _drive(session: _Session, limits: Limits, tests: list[_Test], names: set[str
         result["ended_early"] = True
         result["incidents"].append(f"the sandbox ended early: {gone}")
     if result["dead_at"] is not None or session.dead:
-        result["incidents"].append(f"the kernel died (at cell {result['dead_at']}): tests after it scored 0")
+        result["incidents"].append(f"the kernel died or stopped responding (at cell {result['dead_at']}): tests after it scored 0")
     for cell in result["cells"]:
         status = str(cell.get("status"))
         if status == "timeout":

@@ -53,26 +53,45 @@ def main() -> int:
     scratch = len(notebook.cells) - 1
     client = NotebookClient(
         notebook, timeout=job["cell_timeout"], kernel_name="python3", allow_errors=True,
-        interrupt_on_timeout=True, iopub_timeout=15,
+        interrupt_on_timeout=True, iopub_timeout=5, raise_on_iopub_timeout=False,
+        error_on_timeout={"ename": "CellTimeoutError", "evalue": "the cell ran past its time limit",
+                          "traceback": ["CellTimeoutError: the cell ran past its time limit"]},
         resources={"metadata": {"path": os.path.dirname(job["notebook"])}},
     )  # fmt: skip
     cells: list[dict] = []
     dead_at = None
     served = 0
 
+    def responsive() -> bool:
+        """After a timeout: does the kernel answer a trivial cell within 20 s?"""
+        probe = nbformat.v4.new_code_cell("pass")
+        notebook.cells[scratch] = probe
+        saved, client.timeout = client.timeout, 20
+        start = time.perf_counter()
+        try:
+            client.execute_cell(probe, scratch)
+        except (CellTimeoutError, DeadKernelError):
+            return False
+        finally:
+            client.timeout = saved
+        return time.perf_counter() - start < 19
+
     def run(cell, index) -> tuple[str, float]:
         start = time.perf_counter()
         try:
             client.execute_cell(cell, index)
         except CellTimeoutError:
-            return "timeout", time.perf_counter() - start
+            status = "timeout"
         except DeadKernelError:
             return "dead", time.perf_counter() - start
+        else:
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            status = f"error:{errors[0].get('ename', '')}" if errors else "ok"
         seconds = time.perf_counter() - start
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if errors and errors[0].get("ename") == "KeyboardInterrupt" and seconds >= job["cell_timeout"] - 1:
-            return "timeout", seconds  # nbclient interrupted it at the time limit
-        return (f"error:{errors[0].get('ename', '')}" if errors else "ok"), seconds
+        if status in ("timeout", "error:CellTimeoutError") or seconds >= client.timeout - 0.5:
+            # interrupted at the time limit; a kernel that ignores the interrupt counts as dead
+            return ("timeout" if responsive() else "dead"), seconds
+        return status, seconds
 
     with client.setup_kernel():
         send({"event": "ready"})
