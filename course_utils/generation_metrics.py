@@ -1,6 +1,5 @@
-"""Measuring generated and reconstructed images.
+"""Measuring generated images (the course's one PSNR is :func:`course_utils.metrics.psnr`).
 
-* :func:`psnr`: peak signal-to-noise ratio in dB, ``10 log10(MAX^2 / MSE)``.
 * Scores of generated digits from a classifier's probabilities ``p(y|x)``
   (shape ``(N, K)``, rows summing to 1): :func:`inception_score`
   (``exp(mean_x KL(p(y|x) || p(y)))``, between 1 and K), :func:`confident_share`,
@@ -29,45 +28,6 @@ def _as_probabilities(probabilities) -> np.ndarray:
             "apply a softmax to logits first."
         )
     return np.clip(probabilities, 0.0, 1.0)
-
-
-def psnr(reference, estimate, max_value: float = 1.0, per_image: bool = False):
-    """Peak signal-to-noise ratio, ``10 * log10(max_value**2 / MSE)``, in dB.
-
-    Parameters
-    ----------
-    reference, estimate : array-like, same shape
-        One image ``(H, W[, C])`` or a batch ``(N, H, W[, C])`` (a 4-D or 3-D
-        array whose first axis has several images is read as a batch when
-        ``per_image`` is True or ``ndim >= 4``).
-    max_value : float, default 1.0
-        The largest possible pixel value (1.0 for [0, 1] images, 255 for uint8).
-    per_image : bool, default False
-        Return one PSNR per image (first axis) instead of their mean.
-
-    Returns
-    -------
-    float or numpy.ndarray of shape (N,)
-        ``inf`` where the images are identical. For a batch, the default is the
-        mean of the per-image PSNRs (as ``tf.image.psnr`` followed by a mean).
-    """
-    reference = np.asarray(reference, dtype=np.float64)
-    estimate = np.asarray(estimate, dtype=np.float64)
-    if reference.shape != estimate.shape:
-        raise ValueError(f"reference and estimate differ in shape: {reference.shape} vs {estimate.shape}.")
-    if max_value <= 0:
-        raise ValueError(f"max_value must be positive, got {max_value!r}.")
-    is_batch = per_image or reference.ndim >= 4
-    if is_batch:
-        axes = tuple(range(1, reference.ndim))
-        mse = np.mean((reference - estimate) ** 2, axis=axes)
-    else:
-        mse = np.mean((reference - estimate) ** 2)
-    with np.errstate(divide="ignore"):
-        values = 10.0 * np.log10(max_value**2 / mse)
-    if per_image:
-        return values
-    return float(np.mean(values))
 
 
 def inception_score(probabilities, eps: float = 1e-12) -> float:

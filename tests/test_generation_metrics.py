@@ -8,39 +8,6 @@ import pytest
 from course_utils import generation_metrics as gm
 
 
-def test_psnr_of_a_hand_computed_case():
-    reference = np.zeros((2, 2))
-    estimate = np.array([[0.1, 0.1], [0.1, 0.1]])  # MSE = 0.01 -> 10 log10(1 / 0.01) = 20 dB
-    assert gm.psnr(reference, estimate) == pytest.approx(20.0)
-
-
-def test_psnr_with_max_value_255():
-    reference = np.full((4, 4), 100.0)
-    estimate = reference + 5.0  # MSE 25 -> 10 log10(255^2 / 25) = 20 log10(51)
-    assert gm.psnr(reference, estimate, max_value=255) == pytest.approx(20 * np.log10(51))
-
-
-def test_psnr_is_infinite_for_identical_images():
-    image = np.random.default_rng(0).uniform(size=(5, 5))
-    assert gm.psnr(image, image) == np.inf
-
-
-def test_psnr_per_image_matches_tensorflow():
-    import tensorflow as tf
-
-    rng = np.random.default_rng(1)
-    reference = rng.uniform(size=(6, 28, 28, 1)).astype(np.float32)
-    estimate = np.clip(reference + rng.normal(0, 0.1, reference.shape), 0, 1).astype(np.float32)
-    expected = tf.image.psnr(reference, estimate, max_val=1.0).numpy()
-    np.testing.assert_allclose(gm.psnr(reference, estimate, per_image=True), expected, rtol=1e-4)
-    assert gm.psnr(reference, estimate) == pytest.approx(float(np.mean(expected)), rel=1e-4)
-
-
-def test_psnr_rejects_mismatched_shapes():
-    with pytest.raises(ValueError, match="differ in shape"):
-        gm.psnr(np.zeros((2, 2)), np.zeros((2, 3)))
-
-
 def test_inception_score_is_k_for_confident_balanced_predictions():
     probabilities = np.eye(10)[np.arange(100) % 10]
     assert gm.inception_score(probabilities) == pytest.approx(10.0, rel=1e-6)
