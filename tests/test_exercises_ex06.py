@@ -5,7 +5,7 @@ import pytest
 
 from course_utils.exercises import ExerciseFailure, NotAttemptedError, get_exercise, list_exercises
 
-KEYS = ["06.recall_and_false_alarms", "06.rank_k_accuracy", "06.soft_nms", "06.eleven_point_ap",
+KEYS = ["06.recall_and_false_alarms", "06.rank_k_accuracy", "06.soft_nms", "06.voc_true_positives",
         "06.bottleneck_block", "06.top_k_accuracy", "06.masked_psnr", "06.downsample_2x",
         "06.mean_iou", "06.dice_scores"]
 
@@ -85,10 +85,11 @@ def test_hard_nms_does_not_pass_as_soft_nms():
     assert list(non_max_suppression([[0, 0, 1, 1]], [1.0])) == [0]
 
 
-def test_all_point_ap_is_not_the_eleven_point_ap():
+def test_coco_matching_is_not_voc_matching():
     from course_utils import metrics
 
-    _one_line_failure("06.eleven_point_ap", lambda p, r: metrics.average_precision(r, p), "eleven_point_ap(")
+    _one_line_failure("06.voc_true_positives", lambda b, s, t, i: metrics.match_detections(b, s, t, i),
+                      "should be [True, False], got [True, True]")
 
 
 def test_bottleneck_without_shortcut_is_caught():

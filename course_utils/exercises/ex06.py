@@ -166,32 +166,44 @@ register(Exercise(
 ))  # fmt: skip
 
 
-def _check_eleven_point_ap(eleven_point_ap):
-    precision, recall = np.array([1.0, 0.5, 2 / 3]), np.array([0.5, 0.5, 1.0])
-    expect_close(eleven_point_ap(precision, recall), (6 + 5 * 2 / 3) / 11,
-                 "eleven_point_ap(precision [1 .5 .667], recall [.5 .5 1]) (6 levels at 1, 5 at 2/3)")  # fmt: skip
-    precision, recall = np.array([1.0, 0.5, 2 / 3, 0.75]), np.array([0.25, 0.25, 0.5, 0.75])
-    expect_close(eleven_point_ap(precision, recall), (3 + 5 * 0.75) / 11,
-                 "eleven_point_ap(precision [1 .5 .667 .75], recall [.25 .25 .5 .75]) (the envelope: the best "
-                 "precision at that recall or above; levels 0.8-1 are never reached)")  # fmt: skip
-    expect_close(eleven_point_ap(np.array([1.0]), np.array([1.0])), 1.0, "eleven_point_ap of a perfect detector")
+def _check_voc_true_positives(voc_true_positives):
+    true_boxes = np.array([[0, 0, 10, 10], [2, 0, 12, 10]], dtype=float)
+    boxes = np.array([[0, 0, 10, 10], [0.5, 0, 10.5, 10]], dtype=float)
+    got = np.asarray(voc_true_positives(boxes, np.array([0.9, 0.8]), true_boxes, 0.5), dtype=bool).tolist()
+    expect_equal(got, [True, False], "voc_true_positives for two boxes whose best true box is the same one "
+                 "(the second overlaps the other true box by 0.74, but VOC only looks at its best)")  # fmt: skip
+    got = np.asarray(voc_true_positives(boxes[::-1], np.array([0.8, 0.9]), true_boxes, 0.5), dtype=bool).tolist()
+    expect_equal(got, [False, True], "voc_true_positives with the boxes given in the other order (flags follow "
+                 "the given order, the matching follows the scores)")  # fmt: skip
+    got = np.asarray(voc_true_positives(boxes, np.array([0.9, 0.8]), true_boxes, 0.95), dtype=bool).tolist()
+    expect_equal(got, [True, False], "voc_true_positives at IoU threshold 0.95")
+    got = np.asarray(voc_true_positives(boxes, np.array([0.9, 0.8]), np.zeros((0, 4)), 0.5), dtype=bool).tolist()
+    expect_equal(got, [False, False], "voc_true_positives with no true box in the image")
 
 
 register(Exercise(
-    key="06.eleven_point_ap",
-    title="eleven_point_ap(precision, recall): PASCAL VOC 2007's 11-point interpolated average precision",
-    checker=_check_eleven_point_ap,
-    hints=["The 11 recall levels are np.linspace(0, 1, 11).",
-           "At each level t take precision[recall >= t].max() (0 if no point reaches t), then average the 11 "
-           "values. Allow a tiny tolerance: np.linspace(0, 1, 11)[3] is 0.30000000000000004."],
+    key="06.voc_true_positives",
+    title="voc_true_positives(boxes, scores, true_boxes, iou_threshold): PASCAL VOC's matching of detections",
+    checker=_check_voc_true_positives,
+    hints=["Compute iou_matrix(boxes, true_boxes); go through the boxes by decreasing score "
+           "(np.argsort(-scores, kind='stable')).",
+           "For box i take best = the true box with the highest IoU *overall*; it is a true positive only if "
+           "that IoU >= iou_threshold and best is not claimed yet (then claim it). Otherwise it is false, "
+           "even if another unclaimed true box overlaps it enough."],
     solution_code=(
-        "def eleven_point_ap(precision, recall):\n"
-        "    precision, recall = np.asarray(precision, dtype=float), np.asarray(recall, dtype=float)\n"
-        "    values = []\n"
-        "    for level in np.linspace(0, 1, 11):\n"
-        "        reached = recall >= level - 1e-12\n"
-        "        values.append(precision[reached].max() if reached.any() else 0.0)\n"
-        "    return float(np.mean(values))\n"),
+        "from course_utils.metrics import iou_matrix\n\n\n"
+        "def voc_true_positives(boxes, scores, true_boxes, iou_threshold):\n"
+        "    is_true_positive = np.zeros(len(boxes), dtype=bool)\n"
+        "    if len(true_boxes) == 0:\n"
+        "        return is_true_positive\n"
+        "    overlaps = iou_matrix(boxes, true_boxes)\n"
+        "    claimed = np.zeros(len(true_boxes), dtype=bool)\n"
+        "    for index in np.argsort(-np.asarray(scores), kind='stable'):\n"
+        "        best = int(np.argmax(overlaps[index]))\n"
+        "        if overlaps[index, best] >= iou_threshold and not claimed[best]:\n"
+        "            claimed[best] = True\n"
+        "            is_true_positive[index] = True\n"
+        "    return is_true_positive\n"),
 ))  # fmt: skip
 
 # --------------------------------------------------------------------------- classification (06_3)
