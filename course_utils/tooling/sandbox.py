@@ -829,9 +829,9 @@ def grade_submission(submission: Path, source: Path, package_parent: Path, *,
                 else "the notebook stopped before it (see the incidents)"),
                 "traceback": []},
         })  # fmt: skip
-    audit = [line[len(_AUDIT_PREFIX):] for line in log_lines if line.startswith(_AUDIT_PREFIX)]
+    audit = list(dict.fromkeys(line[len(_AUDIT_PREFIX):] for line in log_lines if line.startswith(_AUDIT_PREFIX)))
     if audit:
-        result["incidents"].append(f"blocked or outside-folder access attempts ({len(audit)}): " + "; ".join(audit[:8]))
+        result["incidents"].append(f"blocked or outside-folder access attempts ({len(audit)}): " + "; ".join(audit[:20]))
     result["audit"] = audit[:200]
     result["log"] = [line for line in log_lines if not line.startswith(_AUDIT_PREFIX)][-200:]
     result["score"] = float(sum(t["points"] for t in result["tests"].values() if t["passed"]))
