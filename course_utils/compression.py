@@ -1,4 +1,4 @@
-"""Making a trained classifier smaller and faster: quantisation, pruning, distillation.
+"""Making a trained classifier smaller and faster: TensorFlow Lite quantisation.
 
 * **Post-training quantisation** with TensorFlow Lite: :func:`convert_to_tflite`
   turns a Keras model into a ``.tflite`` flat buffer with float32 weights
@@ -8,13 +8,9 @@
   ``from_concrete_functions``, which silently drops Keras 3 weights.
   :func:`tflite_predict` and :func:`tflite_latency` run the result with the
   LiteRT interpreter (``ai_edge_litert``) when installed, else ``tf.lite.Interpreter``.
-* **Magnitude pruning**, written by hand (``tensorflow-model-optimization``
-  rejects Keras 3 models): :func:`prune_by_magnitude` zeroes the smallest
-  weights of each kernel; :class:`KeepPruned` keeps them at zero while
-  fine-tuning; :func:`kernel_sparsity` measures the result.
-* **Knowledge distillation** (Hinton et al. 2015): :class:`Distiller` trains a
-  small student on a mix of the true labels and the teacher's softened
-  probabilities.
+Magnitude pruning and knowledge distillation are written in notebook
+``07_2_compression`` itself (``tensorflow-model-optimization`` rejects Keras 3
+models, and the code is the lesson).
 """
 
 from __future__ import annotations
@@ -23,16 +19,13 @@ import contextlib
 import io
 import logging
 import time
+import warnings
 
 import numpy as np
 
 __all__ = [
-    "Distiller",
-    "KeepPruned",
     "convert_to_tflite",
-    "kernel_sparsity",
     "make_interpreter",
-    "prune_by_magnitude",
     "tflite_latency",
     "tflite_predict",
 ]
@@ -91,7 +84,10 @@ def convert_to_tflite(model, mode: str = "float", representative_images=None,
     level = tf_logger.level
     tf_logger.setLevel(logging.WARNING)  # the converter logs and prints its SavedModel export
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            # int8 with uint8 input: the converter asks for input statistics, which the
+            # representative dataset already provides (the quantised model is checked in tests)
+            warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
             return converter.convert()
     finally:
         tf_logger.setLevel(level)
@@ -188,133 +184,3 @@ def tflite_latency(model_content: bytes, images, repeats: int = 3) -> float:
             interpreter.invoke()
             timings.append(time.perf_counter() - start)
     return float(np.median(timings))
-
-
-# --------------------------------------------------------------------------- pruning
-
-
-def _prunable_kernels(model):
-    return [layer.kernel for layer in model.layers
-            if hasattr(layer, "kernel") and len(layer.kernel.shape) >= 2]  # fmt: skip
-
-
-def prune_by_magnitude(model, sparsity: float) -> list[np.ndarray]:
-    """Zero the smallest-magnitude weights of the Dense and Conv kernels, in place (global pruning).
-
-    One threshold for the whole network: the ``round(sparsity * total)``
-    kernel weights of smallest ``|w|`` over all kernels together are set to
-    zero, so a small layer whose weights are large (the first convolution)
-    keeps more of them than a big dense layer. Biases are kept.
-
-    Parameters
-    ----------
-    model : keras.Model
-    sparsity : float in [0, 1)
-        Fraction of all kernel weights to remove.
-
-    Returns
-    -------
-    list of numpy.ndarray of float32
-        One 0/1 mask per kernel (1 = kept), for :class:`KeepPruned`.
-    """
-    if not 0.0 <= sparsity < 1.0:
-        raise ValueError(f"sparsity must be in [0, 1), got {sparsity!r}.")
-    kernels = _prunable_kernels(model)
-    if not kernels:
-        raise ValueError(f"Model {model.name!r} has no Dense or Conv kernels to prune.")
-    values = [np.asarray(kernel.numpy()) for kernel in kernels]
-    magnitudes = np.concatenate([np.abs(value).ravel() for value in values])
-    num_removed = int(round(sparsity * magnitudes.size))
-    keep = np.ones(magnitudes.size, dtype=np.float32)
-    if num_removed:
-        keep[np.argsort(magnitudes, kind="stable")[:num_removed]] = 0.0
-    masks, start = [], 0
-    for kernel, value in zip(kernels, values, strict=True):
-        mask = keep[start : start + value.size].reshape(value.shape)
-        start += value.size
-        kernel.assign(value * mask)
-        masks.append(mask)
-    return masks
-
-
-def kernel_sparsity(model) -> float:
-    """Fraction of exactly-zero weights over all Dense and Conv kernels of ``model``."""
-    kernels = [np.asarray(kernel.numpy()) for kernel in _prunable_kernels(model)]
-    if not kernels:
-        raise ValueError(f"Model {model.name!r} has no Dense or Conv kernels to measure.")
-    return float(sum((k == 0).sum() for k in kernels) / sum(k.size for k in kernels))
-
-
-def _callback_base():
-    import keras
-
-    return keras.callbacks.Callback
-
-
-class KeepPruned(_callback_base()):
-    """A callback that re-applies pruning masks after every training batch.
-
-    Parameters
-    ----------
-    masks : list of numpy.ndarray
-        As returned by :func:`prune_by_magnitude` for the same model.
-    """
-
-    def __init__(self, masks):
-        super().__init__()
-        self.masks = masks
-
-    def on_train_batch_end(self, batch, logs=None):
-        for kernel, mask in zip(_prunable_kernels(self.model), self.masks, strict=False):
-            kernel.assign(kernel * mask)
-
-
-# --------------------------------------------------------------------------- distillation
-
-
-def _model_base():
-    import keras
-
-    return keras.Model
-
-
-class Distiller(_model_base()):
-    """Train ``student`` on hard labels and on ``teacher``'s softened predictions.
-
-    The loss is ``alpha * CE(y, student) + (1 - alpha) * T**2 *
-    KL(softmax(teacher_logits / T) || softmax(student_logits / T))``, with
-    logits recovered from the models' probabilities as ``log(p)`` (a softmax
-    is shift-invariant, so this is exact up to a constant).
-
-    Parameters
-    ----------
-    student, teacher : keras.Model
-        Classifiers that output probabilities of the same classes; the teacher
-        is frozen.
-    temperature : float, default 4.0
-    alpha : float, default 0.1
-        Weight of the hard-label loss.
-    """
-
-    def __init__(self, student, teacher, temperature: float = 4.0, alpha: float = 0.1, **kwargs):
-        super().__init__(**kwargs)
-        if not temperature > 0 or not 0 <= alpha <= 1:
-            raise ValueError(f"need temperature > 0 and alpha in [0, 1], got {temperature}, {alpha}.")
-        self.student, self.teacher = student, teacher
-        self.teacher.trainable = False
-        self.temperature, self.alpha = float(temperature), float(alpha)
-
-    def call(self, inputs, training=False):
-        return self.student(inputs, training=training)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        import keras
-
-        ops = keras.ops
-        hard = ops.mean(keras.losses.sparse_categorical_crossentropy(y, y_pred))
-        teacher_probs = self.teacher(x, training=False)
-        soft_teacher = ops.softmax(ops.log(teacher_probs + 1e-8) / self.temperature)
-        soft_student = ops.softmax(ops.log(y_pred + 1e-8) / self.temperature)
-        soft = ops.mean(ops.sum(soft_teacher * (ops.log(soft_teacher + 1e-8)
-                                                - ops.log(soft_student + 1e-8)), axis=-1))  # fmt: skip
-        return self.alpha * hard + (1 - self.alpha) * self.temperature**2 * soft

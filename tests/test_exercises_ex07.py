@@ -11,8 +11,8 @@ from course_utils.exercises import ExerciseFailure, NotAttemptedError, get_exerc
 
 KEYS = {
     "07.shift_image": "shift_image",
-    "07.mean_and_spread": "mean_and_spread",
-    "07.magnitude_mask": "magnitude_mask",
+    "07.cutout": "cutout",
+    "07.distillation_loss": "distillation_loss",
     "07.quantise_int8": "quantise_int8",
     "07.gradcam_channel_weights": "channel_weights",
     "07.top_pixels": "top_pixels",
@@ -25,6 +25,17 @@ def _solution_function(key):
     namespace: dict = {"np": np}
     exec(get_exercise(key).solution_code, namespace)
     return namespace[KEYS[key]]
+
+
+def _zero_corner(image, size):
+    erased = image.copy()
+    erased[:size, :size] = 0
+    return erased
+
+
+def _zero_in_place(image, size, rng):
+    image[:size, :size] = 0
+    return image
 
 
 def _untouched(*args):
@@ -50,9 +61,11 @@ def test_the_reference_solution_passes(key, capsys):
 def test_reference_solutions_give_hand_computed_values():
     shift = _solution_function("07.shift_image")
     np.testing.assert_array_equal(shift(np.array([[1, 2], [3, 4]]), 1, 0), [[0, 0], [1, 2]])
-    assert _solution_function("07.mean_and_spread")([0.9, 0.92]) == pytest.approx((91.0, 2 ** 0.5))
-    np.testing.assert_array_equal(_solution_function("07.magnitude_mask")(np.array([0.5, -0.1, 2.0, 0.2]), 0.5),
-                                  [1, 0, 1, 0])  # fmt: skip
+    assert _solution_function("07.cutout")(np.ones((4, 4)), 2, np.random.default_rng(0)).sum() == 12
+    # hand-computed: alpha = 1 leaves the cross-entropy of softmax([1, 1]) with label 1, ln 2
+    assert _solution_function("07.distillation_loss")(np.array([[1.0, 1.0]]), np.array([[1.0, 1.0]]), np.array([1]),
+                                                      4.0, 1.0) == pytest.approx(np.log(2))  # fmt: skip
+    np.testing.assert_array_equal(_solution_function("07.quantise_int8")(np.array([1.25, -1.25]), 0.5, 0), [3, -3])
     np.testing.assert_array_equal(_solution_function("07.quantise_int8")(np.array([0.5, 9.0]), 0.1, 3), [8, 93])
     private_mean = _solution_function("07.private_mean_gradient")
     np.testing.assert_allclose(private_mean(np.array([[3.0, 4.0], [0.3, 0.4]]), 1.0, 0.0, 4.0, np.random.default_rng(0)),
@@ -63,12 +76,19 @@ def test_reference_solutions_give_hand_computed_values():
 WRONG_ANSWERS = [
     ("07.shift_image", lambda image, rows, cols: np.roll(image, (rows, cols), axis=(0, 1)),
      r"shift_image\(image, 1, 0\)\[0, 0\] should be 0, got 16"),
-    ("07.mean_and_spread", lambda acc: (100 * np.mean(acc), 100 * np.std(acc)),
-     r"sample standard deviation, ddof=1"),
-    ("07.magnitude_mask", lambda w, s: (w > np.quantile(w, s)).astype(float) if s else np.ones_like(w),
-     r"removed a weight larger in magnitude|should zero"),
+    ("07.cutout", lambda image, size, rng: image * 0, r"should zero exactly a 3x3 square"),
+    ("07.cutout", lambda image, size, rng: _zero_corner(image, size), r"every position of the square"),
+    ("07.cutout", lambda image, size, rng: _zero_in_place(image, size, rng), r"must not change its input"),
+    ("07.distillation_loss", lambda s, t, y, T, a: 0.0, r"distillation_loss with only the hard labels"),
+    ("07.distillation_loss",
+     lambda s, t, y, T, a: _solution_function("07.distillation_loss")(s, t, y, T, a) if T == 1 or a == 1 else
+     _solution_function("07.distillation_loss")(s, t, y, T, 1.0) * a
+     + (1 - a) * (_solution_function("07.distillation_loss")(s, t, y, T, 0.0) / T**2),
+     r"multiply the soft part by T \*\* 2"),
     ("07.quantise_int8", lambda v, scale, zp: (np.round(v / scale) + zp).astype(np.int8),
      r"quantise_int8\(values, 0.01, 0\)\[5\] should be 127, got -126"),
+    ("07.quantise_int8", lambda v, scale, zp: np.clip(np.round(v / scale) + zp, -128, 127).astype(np.int8),
+     r"quantise_int8\(values, 0.02, -10\)\[3\] should be -7, got -8"),
     ("07.gradcam_channel_weights", lambda g: np.asarray(g).mean(axis=(0, 1)), r"should have shape \(1, 4\)"),
     ("07.gradcam_channel_weights", lambda g: np.asarray(g).sum(axis=(1, 2)), r"channel_weights\(gradients of shape"),
     ("07.top_pixels", lambda m, k: m >= np.sort(m.ravel())[-k - 1], r"should mark 1 pixels, marked 2"),

@@ -2,12 +2,14 @@
 
 * ``07.shift_image``: ``shift_image(image, rows, cols)`` moves a 2-D image,
   filling uncovered pixels with 0 (the augmentation behind ``RandomTranslation``).
-* ``07.mean_and_spread``: ``mean_and_spread(accuracies)`` returns the mean and the
-  sample standard deviation, in percentage points.
-* ``07.magnitude_mask``: ``magnitude_mask(weights, sparsity)`` returns the 0/1
-  mask that removes the smallest-magnitude fraction of the weights.
+* ``07.cutout``: ``cutout(image, size, rng)`` zeros a random ``size`` x ``size``
+  square (the "Cutout" augmentation of DeVries and Taylor 2017).
+* ``07.distillation_loss``: ``distillation_loss(student_logits, teacher_logits,
+  labels, temperature, alpha)``: hard-label cross-entropy plus T^2 times the
+  KL divergence of the softened distributions (Hinton et al. 2015).
 * ``07.quantise_int8``: ``quantise_int8(values, scale, zero_point)``, TFLite's
-  affine quantisation ``clip(round(v / scale) + zero_point, -128, 127)``.
+  affine quantisation ``clip(round(v / scale) + zero_point, -128, 127)``, with
+  TFLite's rounding (halves away from zero).
 * ``07.gradcam_channel_weights``: ``channel_weights(gradients)``, Grad-CAM's
   channel weights (the mean gradient over each feature map's positions).
 * ``07.top_pixels``: ``top_pixels(heat_map, k)`` returns a boolean mask of the
@@ -84,71 +86,130 @@ def shift_image(image, rows, cols):
 ))  # fmt: skip
 
 
-def _check_mean_and_spread(mean_and_spread):
-    for accuracies in ([0.9, 0.92, 0.94], [0.5, 0.5], [0.81, 0.9, 0.87, 0.84]):
-        got = mean_and_spread(np.array(accuracies))
-        expect(got is not None and len(got) == 2,
-               "mean_and_spread should return two numbers: (mean, standard deviation)")  # fmt: skip
-        call = f"mean_and_spread({accuracies})"
-        expect_close(got[0], 100 * np.mean(accuracies), f"{call}[0] (mean in percentage points)", atol=1e-6)
-        expect_close(got[1], 100 * np.std(accuracies, ddof=1),
-                     f"{call}[1] (sample standard deviation, ddof=1, in percentage points)", atol=1e-6)
+def _check_cutout(cutout):
+    name = "cutout"
+    image = np.ones((6, 7))
+    seen_rows, seen_cols = set(), set()
+    for seed in range(300):
+        original = image.copy()
+        got = _as_array(cutout(original, 3, np.random.default_rng(seed)), name)
+        expect(np.array_equal(original, image), f"{name} must not change its input: work on a copy")
+        expect(got.shape == image.shape, f"{name}(6x7 image, 3, rng) should keep the shape (6, 7), got {got.shape}")
+        zeros = np.argwhere(got == 0)
+        expect(len(zeros) == 9, f"{name}(6x7 image of ones, 3, rng) should zero exactly a 3x3 square (9 pixels), "
+                                f"zeroed {len(zeros)}; keep the square inside the image")  # fmt: skip
+        top, left = zeros.min(axis=0)
+        expect(np.array_equal(zeros.max(axis=0) - zeros.min(axis=0), [2, 2]),
+               f"{name} should zero one contiguous 3x3 square")  # fmt: skip
+        seen_rows.add(int(top))
+        seen_cols.add(int(left))
+    expect(seen_rows == set(range(4)) and seen_cols == set(range(5)),
+           f"{name}: every position of the square inside the image should be possible (top row 0..3, left column "
+           f"0..4 for a 3x3 square in 6x7), seen rows {sorted(seen_rows)}, columns {sorted(seen_cols)}")  # fmt: skip
+    first = _as_array(cutout(image.copy(), 2, np.random.default_rng(7)), name)
+    again = _as_array(cutout(image.copy(), 2, np.random.default_rng(7)), name)
+    expect(np.array_equal(first, again), f"{name} should draw the position from the rng it is given "
+                                         "(same seed, same result)")  # fmt: skip
+    whole = _as_array(cutout(image[:, :6].copy(), 6, np.random.default_rng(0)), name)
+    expect(not whole.any(), f"{name}(6x6 image, 6, rng) should zero the whole image")
 
 
 register(Exercise(
-    key="07.mean_and_spread",
-    title="write mean_and_spread(accuracies): mean and sample std, in percentage points",
-    checker=_check_mean_and_spread,
-    hints=["Percentage points: multiply the accuracies (fractions) by 100 first.",
-           "The sample standard deviation divides by n - 1: np.std(values, ddof=1)."],
+    key="07.cutout",
+    title="write cutout(image, size, rng): zero a random size x size square (an augmentation)",
+    checker=_check_cutout,
+    hints=["The top-left corner can be any row in 0 .. height - size and any column in 0 .. width - size: "
+           "rng.integers(0, height - size + 1).",
+           "Copy the image first (image.copy()), then set the square to 0 with slicing."],
     solution_code='''\
-def mean_and_spread(accuracies):
-    percent = 100 * np.asarray(accuracies, dtype=float)
-    return float(percent.mean()), float(percent.std(ddof=1))
+def cutout(image, size, rng):
+    height, width = image.shape
+    top = rng.integers(0, height - size + 1)
+    left = rng.integers(0, width - size + 1)
+    erased = image.copy()
+    erased[top:top + size, left:left + size] = 0
+    return erased
 ''',
 ))  # fmt: skip
 
 # --------------------------------------------------------------------------- part 2
 
 
-def _check_magnitude_mask(magnitude_mask):
-    rng = np.random.default_rng(3)
-    weights = rng.normal(size=(6, 5))
-    for sparsity in (0.0, 0.2, 0.5, 0.9):
-        got = _as_array(magnitude_mask(weights.copy(), sparsity), "magnitude_mask")
-        call = f"magnitude_mask(weights, {sparsity})"
-        expect(got.shape == weights.shape, f"{call} should have shape {weights.shape}, got {got.shape}")
-        removed = int(round(sparsity * weights.size))
-        expect(int((got == 0).sum()) == removed,
-               f"{call} should zero {removed} of {weights.size} weights, zeroed {int((got == 0).sum())}")  # fmt: skip
-        if 0 < removed:
-            expect(np.abs(weights[got == 0]).max() <= np.abs(weights[got != 0]).min(),
-                   f"{call} removed a weight larger in magnitude than one it kept (use np.abs)")  # fmt: skip
+def _log_softmax(logits):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _reference_distillation_loss(student_logits, teacher_logits, labels, temperature, alpha):
+    hard = -_log_softmax(student_logits)[np.arange(len(labels)), labels]
+    log_teacher = _log_softmax(teacher_logits / temperature)
+    soft = (np.exp(log_teacher) * (log_teacher - _log_softmax(student_logits / temperature))).sum(axis=-1)
+    return float(np.mean(alpha * hard + (1 - alpha) * temperature**2 * soft))
+
+
+def _check_distillation_loss(distillation_loss):
+    name = "distillation_loss"
+    rng = np.random.default_rng(0)
+    student, teacher = rng.normal(size=(6, 10)) * 3, rng.normal(size=(6, 10)) * 8
+    labels = rng.integers(0, 10, size=6)
+    cases = [(1.0, 1.0, "only the hard labels (alpha = 1)"), (4.0, 0.0, "only the soft targets (alpha = 0)"),
+             (1.0, 0.0, "soft targets at T = 1"), (4.0, 0.1, "T = 4, alpha = 0.1")]  # fmt: skip
+    for temperature, alpha, what in cases:
+        expected = _reference_distillation_loss(student, teacher, labels, temperature, alpha)
+        got = distillation_loss(student.copy(), teacher.copy(), labels.copy(), temperature, alpha)
+        expect(got is not None, f"{name} returned None: did you forget `return`?")
+        expect(np.ndim(got) == 0, f"{name} should return one number (the mean over the batch), got shape "
+                                  f"{np.shape(got)}")  # fmt: skip
+        if what.startswith("only the soft") and abs(float(got) - expected / 16) < 1e-6 * max(1, abs(expected)):
+            expect(False, f"{name} with {what}: multiply the soft part by T ** 2 (here 16)")
+        expect_close(float(got), expected, f"{name} with {what}")
+    same = distillation_loss(teacher.copy(), teacher.copy(), labels.copy(), 4.0, 0.0)
+    expect(abs(float(same)) < 1e-6, f"{name}: a student whose logits equal the teacher's should have soft loss 0 "
+                                     f"(use the KL divergence), got {float(same):.4g}")  # fmt: skip
+    big = _reference_distillation_loss(np.array([[300.0, 0.0]]), np.array([[0.0, 300.0]]), np.array([0]), 1.0, 0.5)
+    got = distillation_loss(np.array([[300.0, 0.0]]), np.array([[0.0, 300.0]]), np.array([0]), 1.0, 0.5)
+    expect(got is not None and np.isfinite(got), f"{name} overflows for logits of 300: subtract each row's "
+                                                 "maximum before exponentiating (a stable log-softmax)")  # fmt: skip
+    expect_close(float(got), big, f"{name} for logits of 300")
 
 
 register(Exercise(
-    key="07.magnitude_mask",
-    title="write magnitude_mask(weights, sparsity): 0 for the smallest |w|, 1 elsewhere",
-    checker=_check_magnitude_mask,
-    hints=["Remove round(sparsity * weights.size) weights: those with the smallest absolute value.",
-           "np.argsort(np.abs(weights).ravel()) lists the weights from smallest to largest magnitude."],
+    key="07.distillation_loss",
+    title="write distillation_loss(student_logits, teacher_logits, labels, temperature, alpha)",
+    checker=_check_distillation_loss,
+    hints=["log_softmax(z) = z - max(z) - log(sum(exp(z - max(z)))), row by row: stable for large logits.",
+           "hard = cross-entropy of softmax(student) with the labels; soft = KL(softmax(teacher / T) || "
+           "softmax(student / T)); loss = mean(alpha * hard + (1 - alpha) * T**2 * soft)."],
     solution_code='''\
-def magnitude_mask(weights, sparsity):
-    num_removed = int(round(sparsity * weights.size))
-    mask = np.ones(weights.size)
-    mask[np.argsort(np.abs(weights).ravel())[:num_removed]] = 0
-    return mask.reshape(weights.shape)
+def distillation_loss(student_logits, teacher_logits, labels, temperature, alpha):
+    def log_softmax(logits):
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+    student_logits, teacher_logits = np.asarray(student_logits, float), np.asarray(teacher_logits, float)
+    hard = -log_softmax(student_logits)[np.arange(len(labels)), labels]
+    log_teacher = log_softmax(teacher_logits / temperature)
+    soft = np.sum(np.exp(log_teacher) * (log_teacher - log_softmax(student_logits / temperature)), axis=-1)
+    return float(np.mean(alpha * hard + (1 - alpha) * temperature**2 * soft))
 ''',
 ))  # fmt: skip
+
+
+def _round_half_away_from_zero(values):
+    return np.sign(values) * np.floor(np.abs(values) + 0.5)
 
 
 def _check_quantise(quantise_int8):
     values = np.array([-1.0, -0.26, 0.0, 0.05, 0.5, 1.3, 3.0])
     for scale, zero_point in [(0.01, 0), (0.02, -10), (0.005, 20)]:
-        expected = np.clip(np.round(values / scale) + zero_point, -128, 127)
+        expected = np.clip(_round_half_away_from_zero(values / scale) + zero_point, -128, 127)
         got = _as_array(quantise_int8(values.copy(), scale, zero_point), "quantise_int8")
         _expect_array(got, expected, f"quantise_int8(values, {scale}, {zero_point})")
         expect(got.dtype == np.int8, f"quantise_int8 should return dtype int8, got {got.dtype}")
+    ties = np.array([1.25, -1.25, 0.75, -0.25])  # / 0.5 = 2.5, -2.5, 1.5, -0.5 exactly
+    got = _as_array(quantise_int8(ties.copy(), 0.5, 0), "quantise_int8")
+    _expect_array(got, np.array([3, -3, 2, -1]), "quantise_int8([1.25, -1.25, 0.75, -0.25], 0.5, 0) (TFLite rounds "
+                  "halves away from zero; np.round rounds them to even)")  # fmt: skip
 
 
 register(Exercise(
@@ -156,10 +217,13 @@ register(Exercise(
     title="write quantise_int8(values, scale, zero_point): TFLite's affine int8 quantisation",
     checker=_check_quantise,
     hints=["q = round(v / scale) + zero_point, then clip to the int8 range [-128, 127].",
+           "TFLite rounds halves away from zero (2.5 -> 3, -2.5 -> -3): np.sign(x) * np.floor(np.abs(x) + 0.5). "
+           "np.round would give 2 and -2.",
            "Clip before converting with .astype(np.int8): converting first wraps around."],
     solution_code='''\
 def quantise_int8(values, scale, zero_point):
-    q = np.round(np.asarray(values) / scale) + zero_point
+    scaled = np.asarray(values) / scale
+    q = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) + zero_point
     return np.clip(q, -128, 127).astype(np.int8)
 ''',
 ))  # fmt: skip
