@@ -10,7 +10,7 @@ from course_utils.exercises import ExerciseFailure, NotAttemptedError, get_exerc
 KEYS = {
     "08_1.masked_attention": "masked_attention",
     "08_1.image_to_patches": "image_to_patches",
-    "08_2.contrastive_loss": "contrastive_loss",
+    "08_2.masked_patch_loss": "masked_patch_loss",
     "08_2.parameters_for_loss": "parameters_for_loss",
 }
 
@@ -27,7 +27,7 @@ def _untouched(*args):
 
 def test_notebook_08_has_its_exercises():
     assert {"08_1.masked_attention", "08_1.image_to_patches"} <= set(list_exercises("08_1"))
-    assert {"08_2.contrastive_loss", "08_2.parameters_for_loss"} <= set(list_exercises("08_2"))
+    assert {"08_2.masked_patch_loss", "08_2.parameters_for_loss"} <= set(list_exercises("08_2"))
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))
@@ -69,14 +69,13 @@ def test_image_to_patches_by_hand_and_against_keras():
     np.testing.assert_array_equal(image_to_patches(images, 4), keras_patches.reshape(2, 6, 48))
 
 
-def test_contrastive_loss_by_hand():
-    contrastive_loss = _solution_function("08_2.contrastive_loss")
-    # two pairs of identical unit vectors, orthogonal between pairs, temperature 1:
-    # each row sees its positive at similarity 1 and two negatives at 0.
-    a = np.array([[1.0, 0.0], [0.0, 1.0]])
-    expected = -np.log(np.e / (np.e + 2))
-    assert contrastive_loss(a, a.copy(), 1.0) == pytest.approx(expected)
-    assert contrastive_loss(3 * a, a.copy(), 1.0) == pytest.approx(expected)  # cosine: length ignored
+def test_masked_patch_loss_by_hand():
+    masked_patch_loss = _solution_function("08_2.masked_patch_loss")
+    predicted = np.array([[[1.0, 1.0], [0.0, 0.0]]])
+    patches = np.array([[[0.0, 0.0], [5.0, 5.0]]])
+    assert masked_patch_loss(predicted, patches, np.array([[True, False]])) == pytest.approx(1.0)
+    assert masked_patch_loss(predicted, patches, np.array([[False, True]])) == pytest.approx(25.0)
+    assert masked_patch_loss(predicted, patches, np.array([[True, True]])) == pytest.approx(13.0)
 
 
 def test_parameters_for_loss_by_hand():
@@ -134,34 +133,21 @@ def test_image_to_patches_wrong_answers_fail_with_a_useful_message(wrong, messag
         get_exercise("08_1.image_to_patches").check(wrong)
 
 
-def _loss_without_normalising(embeddings_a, embeddings_b, temperature):
-    embeddings = np.concatenate([embeddings_a, embeddings_b]).astype(float)
-    similarities = embeddings @ embeddings.T / temperature
-    np.fill_diagonal(similarities, -np.inf)
-    batch = len(embeddings_a)
-    positives = np.concatenate([np.arange(batch, 2 * batch), np.arange(batch)])
-    log_probabilities = similarities - np.log(np.exp(similarities).sum(axis=1, keepdims=True))
-    return float(-log_probabilities[np.arange(2 * batch), positives].mean())
-
-
-def _loss_counting_itself(embeddings_a, embeddings_b, temperature):
-    embeddings = np.concatenate([embeddings_a, embeddings_b]).astype(float)
-    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
-    similarities = embeddings @ embeddings.T / temperature
-    batch = len(embeddings_a)
-    positives = np.concatenate([np.arange(batch, 2 * batch), np.arange(batch)])
-    log_probabilities = similarities - np.log(np.exp(similarities).sum(axis=1, keepdims=True))
-    return float(-log_probabilities[np.arange(2 * batch), positives].mean())
+def _errors(predicted, patches):
+    return ((predicted - patches) ** 2).mean(axis=-1)
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (_loss_without_normalising, "normalise"),
-    (_loss_counting_itself, "itself"),
-    (lambda a, b, t: np.zeros(len(a)), "one number"),
+    (lambda predicted, patches, hidden: _errors(predicted, patches).mean(), "all patches"),
+    (lambda predicted, patches, hidden: (_errors(predicted, patches) * hidden).sum() / hidden.size,
+     "number of hidden"),
+    (lambda predicted, patches, hidden: _errors(predicted, patches)[~hidden].mean(), "visible"),
+    (lambda predicted, patches, hidden: ((predicted - patches) ** 2).sum(axis=-1)[hidden].mean(), "pixels"),
+    (lambda predicted, patches, hidden: _errors(predicted, patches)[hidden], "one number"),
 ])  # fmt: skip
-def test_contrastive_loss_wrong_answers_fail_with_a_useful_message(wrong, message):
+def test_masked_patch_loss_wrong_answers_fail_with_a_useful_message(wrong, message):
     with pytest.raises(ExerciseFailure, match=message):
-        get_exercise("08_2.contrastive_loss").check(wrong)
+        get_exercise("08_2.masked_patch_loss").check(wrong)
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -199,18 +185,9 @@ def test_the_patch_literals_match_keras():
     np.testing.assert_array_equal(keras_patches.reshape(1, 6, 8), ex08._PATCHES_OF_ARANGE_4x6x2)
 
 
-def test_the_contrastive_literals_match_a_loop_over_rows():
+def test_the_masked_loss_literals_match_a_loop_over_patches():
     from course_utils.exercises import ex08
 
-    embeddings = np.concatenate([ex08._VIEWS_A, ex08._VIEWS_B])
-    embeddings = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
-    count = len(embeddings)
-    for temperature, (expected, counting_itself) in ex08._CONTRASTIVE_CASES.items():
-        for include_self, target in ((False, expected), (True, counting_itself)):
-            losses = []
-            for row in range(count):
-                partner = (row + count // 2) % count
-                others = [j for j in range(count) if include_self or j != row]
-                logits = {j: embeddings[row] @ embeddings[j] / temperature for j in others}
-                losses.append(-logits[partner] + np.log(sum(np.exp(v) for v in logits.values())))
-            assert np.mean(losses) == pytest.approx(target, abs=1e-9)
+    errors = [np.mean((ex08._PREDICTED[b, p] - ex08._TARGETS[b, p]) ** 2)
+              for b in range(2) for p in range(3) if ex08._HIDDEN[b, p]]  # fmt: skip
+    assert np.mean(errors) == pytest.approx(ex08._MASKED_LOSS)

@@ -5,8 +5,9 @@
 * ``08_1.image_to_patches``: ``image_to_patches(images, patch_size)`` cuts
   ``(batch, H, W, C)`` images into ``(batch, num_patches, patch_size**2 * C)``
   patches, in the order of ``keras.ops.image.extract_patches``.
-* ``08_2.contrastive_loss``: ``contrastive_loss(embeddings_a, embeddings_b,
-  temperature)``, SimCLR's NT-Xent loss for a batch of positive pairs.
+* ``08_2.masked_patch_loss``: ``masked_patch_loss(predicted, patches, hidden)``,
+  the masked-image-modelling loss (MAE, SimMIM): the mean squared error of the
+  hidden patches only.
 * ``08_2.parameters_for_loss``: ``parameters_for_loss(target_loss, constant,
   exponent)`` inverts a fitted power law ``loss = constant * N ** -exponent``.
 
@@ -156,55 +157,44 @@ def image_to_patches(images, patch_size):
 # --------------------------------------------------------------------------- part 2
 
 
-_VIEWS_A = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 2.0]])
-_VIEWS_B = np.array([[0.9, 0.1], [1.0, 1.0], [-0.2, 1.0]])
-# temperature: (expected loss, the loss when each row also counts its similarity with itself)
-_CONTRASTIVE_CASES = {0.5: (0.9632629517798992, 1.295641702467406), 0.1: (0.15726947193521917, 0.8323420790759405)}
+_PREDICTED = np.array([[[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]], [[0.2, 0.2], [0.0, 0.0], [1.0, 1.0]]])
+_TARGETS = np.array([[[0.0, 0.0], [1.0, 0.5], [1.0, 1.0]], [[0.0, 0.2], [0.5, 0.5], [1.0, 0.0]]])
+_HIDDEN = np.array([[True, False, True], [False, True, True]])
+# per-patch mean squared errors: [[0.5, 0.125, 0.5], [0.02, 0.25, 0.5]]
+_MASKED_LOSS = 0.4375            # mean over the 4 hidden patches
+_WRONG_LOSSES = {0.31583333333333335: "averaged over all patches; average over the hidden ones only",
+                 0.2916666666666667: "divided by the number of all patches; divide by the number of hidden ones",
+                 0.0725: "averaged over the visible patches; use the hidden ones (hidden is True where a patch "
+                         "was masked)",
+                 0.875: "summed the pixels of each patch; take the mean over the pixels of a patch"}  # fmt: skip
 
 
-def _check_contrastive_loss(contrastive_loss):
-    for temperature, (expected, counting_itself) in _CONTRASTIVE_CASES.items():
-        got = contrastive_loss(_VIEWS_A.copy(), _VIEWS_B.copy(), temperature)
-        expect(got is not None, "contrastive_loss returned None: did you forget `return`?")
-        expect(np.ndim(got) == 0, f"contrastive_loss should return one number (the mean), got shape {np.shape(got)}")
-        call = f"contrastive_loss(a, b, temperature={temperature})"
-        if np.isclose(float(got), expected, atol=1e-5):
-            continue
-        got_scaled = float(contrastive_loss(3 * _VIEWS_A, 3 * _VIEWS_B, temperature))
-        expect(np.isclose(got_scaled, float(got), atol=1e-5),
-               f"{call}: the loss changes when the embeddings are scaled by 3; normalise each row "
-               "to length 1 first (cosine similarity)")  # fmt: skip
-        expect(not np.isclose(float(got), counting_itself, atol=1e-5),
-               f"{call} should be {expected:.6g}, got {float(got):.6g}: exclude each row's similarity "
-               "with itself (set the diagonal to -inf)")  # fmt: skip
-        expect(False, f"{call} should be {expected:.6g}, got {float(got):.6g} (average -log softmax of the "
-                      "partner over all 2N rows)")
-    aligned = float(contrastive_loss(np.eye(4), np.eye(4), 0.1))
-    mismatched = float(contrastive_loss(np.eye(4), np.eye(4)[[1, 2, 3, 0]], 0.1))
-    expect(aligned < mismatched, f"matching pairs should give a lower loss than mismatched ones, got "
-                                 f"{aligned:.4g} vs {mismatched:.4g}")
+def _check_masked_patch_loss(masked_patch_loss):
+    got = masked_patch_loss(_PREDICTED.copy(), _TARGETS.copy(), _HIDDEN.copy())
+    expect(got is not None, "masked_patch_loss returned None: did you forget `return`?")
+    expect(np.ndim(got) == 0, f"masked_patch_loss should return one number (the mean), got shape {np.shape(got)}")
+    call = "masked_patch_loss(predicted, patches, hidden) for 2 images of 3 patches"
+    if not np.isclose(float(got), _MASKED_LOSS, atol=1e-9):
+        for wrong, message in _WRONG_LOSSES.items():
+            expect(not np.isclose(float(got), wrong, atol=1e-9),
+                   f"{call} should be {_MASKED_LOSS}, got {float(got):.6g}: you {message}")  # fmt: skip
+        expect(False, f"{call} should be {_MASKED_LOSS}, got {float(got):.6g}")
+    one_hidden = masked_patch_loss(np.ones((1, 4, 3)), np.zeros((1, 4, 3)), np.array([[False, True, False, False]]))
+    expect(np.isclose(float(one_hidden), 1.0),
+           f"with one hidden patch whose 3 pixels are all off by 1, the loss should be 1.0, got {float(one_hidden)}")
 
 
 register(Exercise(
-    key="08_2.contrastive_loss",
-    title="write contrastive_loss(embeddings_a, embeddings_b, temperature): SimCLR's NT-Xent loss",
-    checker=_check_contrastive_loss,
-    hints=["Stack the two views into 2N rows and normalise each row to length 1; the similarity matrix is "
-           "rows @ rows.T / temperature.",
-           "A row must not count itself: set the diagonal to -np.inf. The positive of row i < N is row i + N, "
-           "and of row i + N is row i.",
-           "The loss is the mean over the 2N rows of -log softmax(similarities[i])[positive of i]."],
+    key="08_2.masked_patch_loss",
+    title="write masked_patch_loss(predicted, patches, hidden): mean squared error over the hidden patches",
+    checker=_check_masked_patch_loss,
+    hints=["First the mean squared error of each patch: average (predicted - patches) ** 2 over the last axis.",
+           "Then keep only the hidden patches: errors[hidden] selects them (a boolean mask of shape "
+           "(batch, patches)); return their mean."],
     solution_code='''\
-def contrastive_loss(embeddings_a, embeddings_b, temperature):
-    embeddings = np.concatenate([embeddings_a, embeddings_b]).astype(float)
-    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
-    similarities = embeddings @ embeddings.T / temperature
-    np.fill_diagonal(similarities, -np.inf)
-    batch = len(embeddings_a)
-    positives = np.concatenate([np.arange(batch, 2 * batch), np.arange(batch)])
-    shifted = similarities - similarities.max(axis=1, keepdims=True)
-    log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probabilities[np.arange(2 * batch), positives].mean())
+def masked_patch_loss(predicted, patches, hidden):
+    patch_errors = ((predicted - patches) ** 2).mean(axis=-1)
+    return float(patch_errors[hidden].mean())
 ''',
 ))  # fmt: skip
 
