@@ -36,7 +36,8 @@ def notebook_definitions(notebook: Path) -> dict[str, ast.AST]:
         if cell["cell_type"] != "code":
             continue
         lines = "".join(cell["source"]).splitlines()
-        source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+        source = "\n".join(line[: len(line) - len(line.lstrip())] + "pass"  # IPython magics
+                            if line.lstrip().startswith(("%", "!")) else line for line in lines)  # fmt: skip
         for node in ast.parse(source).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 definitions[node.name] = node
