@@ -2,7 +2,7 @@
 """Set up the course in ./.venv and run it: the two commands of the README.
 
     python3 bootstrap.py course [--fast] [NOTEBOOK ...]   # run the notebooks, report in build/
-    python3 bootstrap.py test [PYTEST ARGS ...]           # run the whole test suite
+    python3 bootstrap.py test [PYTEST ARGS ...]           # run the test suite (-m slow: the long tests)
     python3 bootstrap.py setup                            # only set up .venv (no test tools)
 
 It needs nothing but Python 3.10-3.13 with its standard `venv` module. It
@@ -125,6 +125,9 @@ def main(argv: list[str]) -> int:
     if command == "course":
         return run_in_venv(["-m", "course_utils", "run", *rest])
     workers = "2" if (os.cpu_count() or 1) >= 2 else "1"
+    if "-m" not in rest:  # the quick suite; CI runs the long tests too (`test -m slow`)
+        say("running every test except those marked slow (run them with: python3 bootstrap.py test -m slow)")
+        rest = ["-m", "not slow", *rest]
     return run_in_venv(["-m", "pytest", "-n", workers, "--dist", "loadfile", *rest])
 
 
