@@ -73,7 +73,7 @@ register(Exercise(
         "def rank_k_accuracy(distances, gallery_labels, probe_labels, k):\n"
         "    gallery_labels = np.asarray(gallery_labels)\n"
         "    hits = []\n"
-        "    for row, label in zip(np.asarray(distances), probe_labels):\n"
+        "    for row, label in zip(np.asarray(distances), probe_labels, strict=True):\n"
         "        people = []\n"
         "        for person in gallery_labels[np.argsort(row, kind='stable')]:\n"
         "            if person not in people:\n"
@@ -310,7 +310,8 @@ register(Exercise(
     solution_code=(
         "def masked_psnr(reference, estimate, mask):\n"
         "    values = []\n"
-        "    for ref, est, region in zip(np.asarray(reference, float), np.asarray(estimate, float), np.asarray(mask, bool)):\n"
+        "    for ref, est, region in zip(np.asarray(reference, float), np.asarray(estimate, float),\n"
+        "                                np.asarray(mask, bool), strict=True):\n"
         "        mse = np.mean((ref[region] - est[region]) ** 2)\n"
         "        values.append(10 * np.log10(1.0 / mse))\n"
         "    return float(np.mean(values))\n"),
