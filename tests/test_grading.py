@@ -37,6 +37,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course_utils.exercises import get_exercise
 from course_utils.tooling import grading
 from course_utils.tooling.layout import list_notebooks
 
@@ -597,3 +598,18 @@ def test_autograde_refuses_without_bubblewrap(monkeypatch, tmp_path):
     monkeypatch.setattr(grading.sandbox.shutil, "which", lambda name: None)
     with pytest.raises(grading.sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
         grading.autograde(["00"], tmp_path, root=ROOT)
+
+
+def test_graded_release_ships_no_answers(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    url = "https://lms.example.org/course-utils-graded.zip"
+    assert grading.cli(["release", "00", "--graded", "--out", str(tmp_path), "--package-url", url]) == 0
+    notebook = (tmp_path / NOTEBOOK_NAMES[0]).read_text(encoding="utf-8")
+    assert f"course-utils @ {url}" in notebook and "git+https" not in notebook
+    package = tmp_path / "package"
+    assert "+graded" in (package / "pyproject.toml").read_text(encoding="utf-8")
+    texts = "\n".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
+    for key in ("00.scale_images", "00.dense_param_count", "00.accuracy"):
+        assert get_exercise(key).solution_code.strip() not in texts
+    with pytest.raises(grading.GradingError, match="needs --out"):
+        grading.release(["00"], None, ROOT, graded=True)
