@@ -1,27 +1,10 @@
-"""Models of notebook 06 (course_utils.models.applications)."""
+"""TimeBudgetSchedule (course_utils.models.applications)."""
 
 import keras
 import numpy as np
 import pytest
 
 from course_utils.models import applications
-
-
-@pytest.mark.parametrize(("builder", "x_shape", "y_shape"), [
-    (lambda: applications.build_face_cnn(25), (3, 25, 25, 1), (3, 1)),
-    (lambda: applications.build_cifar_cnn(((4,), (8,))), (3, 32, 32, 3), (3, 10)),
-    (lambda: applications.build_restoration_autoencoder(28, (4, 8)), (3, 28, 28, 1), (3, 28, 28, 1)),
-    (lambda: applications.build_superres_cnn(14, 2, 4), (3, 14, 14, 1), (3, 28, 28, 1)),
-])
-def test_models_give_the_documented_shapes(builder, x_shape, y_shape):
-    model = builder()
-    assert model.predict(np.random.default_rng(0).random(x_shape, dtype=np.float32), verbose=0).shape == y_shape
-
-
-def test_untrained_superres_cnn_is_exactly_bicubic():
-    images = np.random.default_rng(1).random((2, 14, 14, 1)).astype(np.float32)
-    bicubic = keras.ops.image.resize(images, (28, 28), interpolation="bicubic")
-    np.testing.assert_allclose(applications.build_superres_cnn()(images), bicubic, atol=1e-6)
 
 
 def test_time_budget_schedule_warms_up_then_follows_a_cosine():
