@@ -115,11 +115,13 @@ def test_tensorflow_native_log_lines_leave_the_outputs_for_the_log(tmp_path):
             "I0000 00:00:1764619200.123456   4242 port.cc:153] oneDNN custom operations are on.\n"
             "UserWarning: this one stays\n")),
         nbformat.v4.new_output("stream", name="stderr", text=(
-            "E0000 00:00:1764619201.5   4242 meta_optimizer.cc:967] remapper failed\n")),
+            "E0000 00:00:1764619201.5   4242 meta_optimizer.cc:967] remapper failed\n"
+            "2026-12-01 21:21:41.673827: E tensorflow/core/grappler/optimizers/meta_optimizer.cc:961] "
+            "layout failed\n")),
         nbformat.v4.new_output("stream", name="stdout", text="I0000 is only special on stderr\n"),
     ]
     log = tmp_path / "kernel.log"
-    assert strip_native_logs(notebook, log) == 3
+    assert strip_native_logs(notebook, log) == 4
     outputs = notebook.cells[0].outputs
     assert [o["text"] for o in outputs] == ["UserWarning: this one stays\n", "I0000 is only special on stderr\n"]
     assert "oneDNN" in log.read_text() and "remapper" in log.read_text()

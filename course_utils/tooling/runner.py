@@ -114,9 +114,11 @@ class _Progress:
 
 
 #: TensorFlow's native (C++) log lines: absl's start-up notice and glog-style lines such as
-#: "I0000 00:00:1700000000.000 123 port.cc:153] oneDNN custom operations are on ...".
+#: "I0000 00:00:1700000000.000 123 port.cc:153] oneDNN custom operations are on ..." and, from
+#: older TensorFlow releases, "2026-12-01 21:21:41.673827: E tensorflow/core/...cc:84] ...".
 NATIVE_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
-                             r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.-]+:\d+\]).*$")  # fmt: skip
+                             r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.-]+:\d+\]"
+                             r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] [\w./-]+:\d+\]).*$")  # fmt: skip
 
 
 def strip_native_logs(notebook, log_path: Path | None = None) -> int:
