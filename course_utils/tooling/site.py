@@ -75,6 +75,8 @@ def _rewrite_links(text: str, page: str) -> str:
             return match.group(0)
         if target.rstrip("/") in ("student", "data", "docs"):
             target = target.rstrip("/") + "/README.md" if target.rstrip("/") != "docs" else "docs/lecturers.md"
+        if target.split("#")[0] == up + "README.md":  # the README is the site's home page
+            target = up + "index.md" + ("#" + target.split("#", 1)[1] if "#" in target else "")
         if target.startswith("notebooks/") or target.endswith(".md"):
             return f"[{label}]({target})"
         return f"{label} (`{target}`)"  # a file of the repository that is not a page
