@@ -220,6 +220,23 @@ def expect_equal(got, expected, call: str) -> None:
     expect(got == expected, f"{call} should be {expected!r}, got {got!r}")
 
 
+
+def as_array(got, name: str) -> np.ndarray:
+    """The learner's return value as an array; a missing ``return`` is said plainly."""
+    expect(got is not None, f"{name} returned None: did you forget `return`?")
+    return np.asarray(got)
+
+
+def expect_array(got, expected, call: str, atol: float = 1e-6) -> None:
+    """Shape first, then finiteness, then values, naming the first element that differs."""
+    got = np.asarray(got)
+    expect(got.shape == expected.shape, f"{call} should have shape {expected.shape}, got {got.shape}")
+    expect(np.isfinite(got).all() or not np.isfinite(expected).all(), f"{call} contains nan or inf")
+    if not np.allclose(got, expected, atol=atol):
+        index = tuple(int(i) for i in np.argwhere(~np.isclose(got, expected, atol=atol))[0])
+        expect(False, f"{call}{list(index)} should be {expected[index]:.6g}, got {got[index]:.6g}")
+
+
 def expect_close(got, expected, call: str, atol: float = 1e-5, rtol: float = 1e-5) -> None:
     """Like :func:`expect_equal` but for floats and float arrays, within a tolerance."""
     got_array, expected_array = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)

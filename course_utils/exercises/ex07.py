@@ -28,21 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, expect, expect_close, register
-
-
-def _as_array(got, name):
-    expect(got is not None, f"{name} returned None: did you forget `return`?")
-    return np.asarray(got)
-
-
-def _expect_array(got, expected, call, atol=1e-6):
-    got = np.asarray(got)
-    expect(got.shape == expected.shape, f"{call} should have shape {expected.shape}, got {got.shape}")
-    if not np.allclose(got, expected, atol=atol):
-        index = tuple(int(i) for i in np.argwhere(~np.isclose(got, expected, atol=atol))[0])
-        expect(False, f"{call}{list(index)} should be {expected[index]:.6g}, got {got[index]:.6g}")
-
+from . import Exercise, as_array, expect, expect_array, expect_close, register
 
 # --------------------------------------------------------------------------- part 1
 
@@ -61,8 +47,8 @@ def _reference_shift(image, rows, cols):
 def _check_shift(shift_image):
     image = np.arange(1, 21, dtype=np.float32).reshape(4, 5)
     for rows, cols in [(0, 0), (1, 0), (0, 2), (-1, 0), (2, -3), (-3, 1), (4, 0)]:
-        got = _as_array(shift_image(image.copy(), rows, cols), "shift_image")
-        _expect_array(got, _reference_shift(image, rows, cols), f"shift_image(image, {rows}, {cols})")
+        got = as_array(shift_image(image.copy(), rows, cols), "shift_image")
+        expect_array(got, _reference_shift(image, rows, cols), f"shift_image(image, {rows}, {cols})")
 
 
 register(Exercise(
@@ -92,7 +78,7 @@ def _check_cutout(cutout):
     seen_rows, seen_cols = set(), set()
     for seed in range(300):
         original = image.copy()
-        got = _as_array(cutout(original, 3, np.random.default_rng(seed)), name)
+        got = as_array(cutout(original, 3, np.random.default_rng(seed)), name)
         expect(np.array_equal(original, image), f"{name} must not change its input: work on a copy")
         expect(got.shape == image.shape, f"{name}(6x7 image, 3, rng) should keep the shape (6, 7), got {got.shape}")
         zeros = np.argwhere(got == 0)
@@ -106,11 +92,11 @@ def _check_cutout(cutout):
     expect(seen_rows == set(range(4)) and seen_cols == set(range(5)),
            f"{name}: every position of the square inside the image should be possible (top row 0..3, left column "
            f"0..4 for a 3x3 square in 6x7), seen rows {sorted(seen_rows)}, columns {sorted(seen_cols)}")  # fmt: skip
-    first = _as_array(cutout(image.copy(), 2, np.random.default_rng(7)), name)
-    again = _as_array(cutout(image.copy(), 2, np.random.default_rng(7)), name)
+    first = as_array(cutout(image.copy(), 2, np.random.default_rng(7)), name)
+    again = as_array(cutout(image.copy(), 2, np.random.default_rng(7)), name)
     expect(np.array_equal(first, again), f"{name} should draw the position from the rng it is given "
                                          "(same seed, same result)")  # fmt: skip
-    whole = _as_array(cutout(image[:, :6].copy(), 6, np.random.default_rng(0)), name)
+    whole = as_array(cutout(image[:, :6].copy(), 6, np.random.default_rng(0)), name)
     expect(not whole.any(), f"{name}(6x6 image, 6, rng) should zero the whole image")
 
 
@@ -203,12 +189,12 @@ def _check_quantise(quantise_int8):
     values = np.array([-1.0, -0.26, 0.0, 0.05, 0.5, 1.3, 3.0])
     for scale, zero_point in [(0.01, 0), (0.02, -10), (0.005, 20)]:
         expected = np.clip(_round_half_away_from_zero(values / scale) + zero_point, -128, 127)
-        got = _as_array(quantise_int8(values.copy(), scale, zero_point), "quantise_int8")
-        _expect_array(got, expected, f"quantise_int8(values, {scale}, {zero_point})")
+        got = as_array(quantise_int8(values.copy(), scale, zero_point), "quantise_int8")
+        expect_array(got, expected, f"quantise_int8(values, {scale}, {zero_point})")
         expect(got.dtype == np.int8, f"quantise_int8 should return dtype int8, got {got.dtype}")
     ties = np.array([1.25, -1.25, 0.75, -0.25])  # / 0.5 = 2.5, -2.5, 1.5, -0.5 exactly
-    got = _as_array(quantise_int8(ties.copy(), 0.5, 0), "quantise_int8")
-    _expect_array(got, np.array([3, -3, 2, -1]), "quantise_int8([1.25, -1.25, 0.75, -0.25], 0.5, 0) (TFLite rounds "
+    got = as_array(quantise_int8(ties.copy(), 0.5, 0), "quantise_int8")
+    expect_array(got, np.array([3, -3, 2, -1]), "quantise_int8([1.25, -1.25, 0.75, -0.25], 0.5, 0) (TFLite rounds "
                   "halves away from zero; np.round rounds them to even)")  # fmt: skip
 
 
@@ -236,11 +222,11 @@ def _check_channel_weights(channel_weights):
     rng = np.random.default_rng(0)
     for shape in [(1, 3, 3, 4), (2, 2, 5, 3), (3, 4, 4, 1)]:
         gradients = rng.normal(size=shape)
-        got = _as_array(channel_weights(gradients.copy()), name)
+        got = as_array(channel_weights(gradients.copy()), name)
         expected = gradients.mean(axis=(1, 2))
         expect(got.shape == expected.shape, f"{name} of gradients with shape {shape} should have shape "
                                             f"{expected.shape} (one weight per image and channel), got {got.shape}")  # fmt: skip
-        _expect_array(got, expected, f"{name}(gradients of shape {shape})")
+        expect_array(got, expected, f"{name}(gradients of shape {shape})")
 
 
 register(Exercise(
@@ -259,7 +245,7 @@ def channel_weights(gradients):
 def _check_top_pixels(top_pixels):
     heat_map = np.random.default_rng(5).permutation(30).reshape(5, 6).astype(float)
     for k in (1, 3, 10):
-        got = _as_array(top_pixels(heat_map.copy(), k), "top_pixels")
+        got = as_array(top_pixels(heat_map.copy(), k), "top_pixels")
         call = f"top_pixels(heat_map, {k})"
         expect(got.shape == heat_map.shape, f"{call} should have shape {heat_map.shape}, got {got.shape}")
         expect(got.dtype == bool, f"{call} should be a boolean mask, got dtype {got.dtype}")
@@ -293,21 +279,21 @@ def _check_private_mean_gradient(private_mean_gradient):
         norms = np.linalg.norm(gradients, axis=1, keepdims=True)
         clipped = gradients * np.minimum(1.0, clip_norm / np.maximum(norms, 1e-12))
         expected = clipped.sum(axis=0) / expected_batch_size
-        got = _as_array(private_mean_gradient(gradients.copy(), clip_norm, 0.0, expected_batch_size,
+        got = as_array(private_mean_gradient(gradients.copy(), clip_norm, 0.0, expected_batch_size,
                                               np.random.default_rng(0)), name)  # fmt: skip
-        _expect_array(got, expected, f"{name}(g, {clip_norm}, 0.0, {expected_batch_size}, rng) (no noise)")
+        expect_array(got, expected, f"{name}(g, {clip_norm}, 0.0, {expected_batch_size}, rng) (no noise)")
     # noise: standard deviation sigma * C / expected batch size on every coordinate, drawn from rng
-    noisy = _as_array(private_mean_gradient(np.zeros((3, 40000)), 2.0, 1.5, 6.0, np.random.default_rng(1)), name)
+    noisy = as_array(private_mean_gradient(np.zeros((3, 40000)), 2.0, 1.5, 6.0, np.random.default_rng(1)), name)
     expect(noisy.shape == (40000,), f"{name} of 3 gradients of length 40000 should have shape (40000,), "
                                     f"got {noisy.shape}")  # fmt: skip
     expect(abs(noisy.mean()) < 0.02, f"the noise should have mean 0, got {noisy.mean():.3f}")
     expect(abs(noisy.std() - 0.5) < 0.02, "with sigma 1.5, C 2 and expected batch size 6 the noise on the "
                                           f"mean should have std 1.5 * 2 / 6 = 0.5, got {noisy.std():.3f}")  # fmt: skip
-    again = _as_array(private_mean_gradient(np.zeros((3, 40000)), 2.0, 1.5, 6.0, np.random.default_rng(1)), name)
+    again = as_array(private_mean_gradient(np.zeros((3, 40000)), 2.0, 1.5, 6.0, np.random.default_rng(1)), name)
     expect(np.allclose(noisy, again), f"{name} should draw its noise from the rng it is given "
                                       "(same seed, same result)")  # fmt: skip
     # noise is added once to the sum, not to each example
-    many = _as_array(private_mean_gradient(np.zeros((400, 2000)), 1.0, 1.0, 1.0, np.random.default_rng(2)), name)
+    many = as_array(private_mean_gradient(np.zeros((400, 2000)), 1.0, 1.0, 1.0, np.random.default_rng(2)), name)
     expect(abs(many.std() - 1.0) < 0.05, f"{name}: add ONE noise vector to the sum (std sigma * C), not one per "
                                          f"example; got std {many.std():.3f} instead of 1.0")  # fmt: skip
 

@@ -18,22 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, expect, register
-
-
-def _as_array(got, name):
-    expect(got is not None, f"{name} returned None: did you forget `return`?")
-    return np.asarray(got)
-
-
-def _expect_array(got, expected, call, atol=1e-6):
-    got = np.asarray(got)
-    expect(got.shape == expected.shape, f"{call} should have shape {expected.shape}, got {got.shape}")
-    expect(np.isfinite(got).all(), f"{call} contains nan or inf (a row with every key masked?)")
-    if not np.allclose(got, expected, atol=atol):
-        index = tuple(int(i) for i in np.argwhere(~np.isclose(got, expected, atol=atol))[0])
-        expect(False, f"{call}{list(index)} should be {expected[index]:.6g}, got {got[index]:.6g}")
-
+from . import Exercise, as_array, expect, expect_array, register
 
 # --------------------------------------------------------------------------- part 1
 # Expected values are literals (computed once with a reference kept in tests/), so a graded
@@ -67,7 +52,7 @@ def _check_masked_attention(masked_attention):
         got = masked_attention(_QUERIES.copy(), _KEYS.copy(), _VALUES.copy(), mask.copy())
         expect(isinstance(got, (tuple, list)) and len(got) == 2,
                "masked_attention should return two arrays: (outputs, weights)")  # fmt: skip
-        outputs, weights = _as_array(got[0], "masked_attention"), _as_array(got[1], "masked_attention")
+        outputs, weights = as_array(got[0], "masked_attention"), as_array(got[1], "masked_attention")
         call = f"masked_attention with {description}"
         expect(weights.shape == expected_weights.shape,
                f"{call}: weights should have shape {expected_weights.shape}, got {weights.shape}")  # fmt: skip
@@ -79,9 +64,9 @@ def _check_masked_attention(masked_attention):
         if finite and not np.allclose(weights, expected_weights, atol=1e-6):
             expect(not np.allclose(weights, unscaled, atol=1e-6),
                    f"{call}: divide the scores by sqrt(d) = sqrt(2) before the softmax")  # fmt: skip
-        _expect_array(weights.sum(axis=-1), np.ones(3), f"{call}: each row of weights should sum to 1; row sums")
-        _expect_array(weights, expected_weights, f"{call}: weights")
-        _expect_array(outputs, expected_outputs, f"{call}: outputs")
+        expect_array(weights.sum(axis=-1), np.ones(3), f"{call}: each row of weights should sum to 1; row sums")
+        expect_array(weights, expected_weights, f"{call}: weights")
+        expect_array(outputs, expected_outputs, f"{call}: outputs")
     rng = np.random.default_rng(8)
     batched = masked_attention(rng.normal(size=(2, 4, 5, 8)), rng.normal(size=(2, 4, 5, 8)),
                                rng.normal(size=(2, 4, 5, 3)), np.tril(np.ones((5, 5), dtype=bool)))  # fmt: skip
@@ -121,7 +106,7 @@ def _check_patches(image_to_patches):
              (np.arange(48).reshape(1, 4, 6, 2), 2, _PATCHES_OF_ARANGE_4x6x2),
              (np.arange(16).reshape(1, 4, 4, 1), 4, np.arange(16).reshape(1, 1, 16))]  # fmt: skip
     for images, patch_size, expected in cases:
-        got = _as_array(image_to_patches(images.copy(), patch_size), "image_to_patches")
+        got = as_array(image_to_patches(images.copy(), patch_size), "image_to_patches")
         call = f"image_to_patches(np.arange({images.size}).reshape{images.shape}, {patch_size})"
         expect(got.shape == expected.shape, f"{call} should have shape {expected.shape}, got {got.shape}")
         if not np.array_equal(got, expected):
@@ -129,9 +114,9 @@ def _check_patches(image_to_patches):
             expect(not np.array_equal(got, plain),
                    f"{call}: a plain reshape gives strips of rows, not square patches; reshape to "
                    "(batch, rows, patch, cols, patch, channels) and transpose first")  # fmt: skip
-            _expect_array(got, expected, call)
+            expect_array(got, expected, call)
     digits = np.random.default_rng(9).random((3, 28, 28, 1))
-    got = _as_array(image_to_patches(digits.copy(), 7), "image_to_patches")
+    got = as_array(image_to_patches(digits.copy(), 7), "image_to_patches")
     expect(got.shape == (3, 16, 49), f"image_to_patches(3 images of 28x28x1, 7) should have shape (3, 16, 49), "
                                      f"got {got.shape}")
 
