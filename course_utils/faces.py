@@ -7,9 +7,10 @@
   faces, so that every face's exact box is known: the held-out test of a face
   detector (notebook 06_1).
 
-Boxes from :func:`detect_faces` are ``(row, col, height, width)`` in pixels,
-as scikit-image returns them; :func:`make_face_scenes` returns boxes as
-``(x_min, y_min, x_max, y_max)``, as :mod:`course_utils.metrics` expects.
+Every box in this module is ``(x_min, y_min, x_max, y_max)`` in pixels, the
+course's one box format (:mod:`course_utils.metrics`, :mod:`course_utils.detection`):
+:func:`detect_faces` returns them, :func:`blur_regions` takes them and
+:func:`make_face_scenes` records them.
 """
 
 from __future__ import annotations
@@ -18,36 +19,68 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_array, check_positive_int, check_positive_number
+
 __all__ = ["FaceScenes", "blur_regions", "detect_faces", "make_face_scenes", "to_grey"]
 
 
+def _as_corner_boxes(boxes, image_shape, function: str) -> np.ndarray:
+    """Boxes as a float64 array of shape (K, 4), checked to be ``(x_min, y_min, x_max, y_max)``."""
+    boxes = np.asarray(boxes, dtype=np.float64) if len(boxes) else np.zeros((0, 4))
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"{function} expects boxes of shape (K, 4) as (x_min, y_min, x_max, y_max), "
+                         f"got shape {boxes.shape}.")  # fmt: skip
+    if not np.all(np.isfinite(boxes)):
+        raise ValueError(f"{function} got a box with a non-finite coordinate: {boxes.tolist()}.")
+    if np.any(boxes[:, 2] <= boxes[:, 0]) or np.any(boxes[:, 3] <= boxes[:, 1]):
+        raise ValueError(f"{function} got a box with x_max <= x_min or y_max <= y_min: {boxes.tolist()}; boxes are "
+                         "(x_min, y_min, x_max, y_max), not (row, col, height, width).")  # fmt: skip
+    height, width = image_shape[:2]
+    outside = (boxes[:, 2] <= 0) | (boxes[:, 3] <= 0) | (boxes[:, 0] >= width) | (boxes[:, 1] >= height)
+    if np.any(outside):
+        raise ValueError(f"{function} got a box outside the {height}x{width} image: "
+                         f"{boxes[outside].tolist()} (boxes are (x_min, y_min, x_max, y_max)).")  # fmt: skip
+    return boxes
+
+
 def detect_faces(image, scale_factor: float = 1.2, step_ratio: float = 1.0,
-                 min_size=(60, 60), max_size=(300, 300)) -> list[tuple[int, int, int, int]]:  # fmt: skip
+                 min_size=(60, 60), max_size=(300, 300)) -> np.ndarray:  # fmt: skip
     """Find frontal faces with scikit-image's LBP cascade (works offline).
 
     Parameters
     ----------
     image : numpy.ndarray, shape (H, W) or (H, W, 3)
         A photo (uint8 or floats in [0, 1]).
-    scale_factor, step_ratio, min_size, max_size
-        Passed to ``skimage.feature.Cascade.detect_multi_scale``.
+    scale_factor : float, default 1.2
+        Ratio between two scales of the search (> 1).
+    step_ratio : float, default 1.0
+        Step of the sliding window, as a fraction of the window (> 0).
+    min_size, max_size : (int, int)
+        Smallest and largest face searched for, ``(height, width)`` in pixels.
+        All four are passed to ``skimage.feature.Cascade.detect_multi_scale``.
 
     Returns
     -------
-    list of (row, col, height, width)
-        One box per detected face, in pixels.
+    numpy.ndarray of int64, shape (K, 4)
+        One box per detected face, ``(x_min, y_min, x_max, y_max)`` in pixels
+        (``K = 0`` when none is found).
     """
     from skimage import data, feature
     from skimage.util import img_as_float
 
-    image = np.asarray(image)
-    if image.ndim not in (2, 3):
+    image = check_array(image, "image", "detect_faces", ndim=(2, 3))
+    if image.ndim == 3 and image.shape[2] != 3:
         raise ValueError(f"detect_faces expects an (H, W) or (H, W, 3) image, got {image.shape}.")
+    if check_positive_number(scale_factor, "scale_factor") <= 1:
+        raise ValueError(f"scale_factor must be larger than 1, got {scale_factor!r}.")
+    check_positive_number(step_ratio, "step_ratio")
     detector = feature.Cascade(data.lbp_frontal_face_cascade_filename())
     found = detector.detect_multi_scale(img=img_as_float(image), scale_factor=scale_factor,
                                         step_ratio=step_ratio, min_size=min_size,
                                         max_size=max_size)  # fmt: skip
-    return [(int(box["r"]), int(box["c"]), int(box["height"]), int(box["width"])) for box in found]
+    # scikit-image gives (r, c, height, width): top row, left column and the size
+    boxes = [(box["c"], box["r"], box["c"] + box["width"], box["r"] + box["height"]) for box in found]
+    return np.array(boxes, dtype=np.int64).reshape(-1, 4)
 
 
 def blur_regions(image, boxes, sigma: float = 12.0, margin: float = 0.2) -> np.ndarray:
@@ -56,11 +89,13 @@ def blur_regions(image, boxes, sigma: float = 12.0, margin: float = 0.2) -> np.n
     Parameters
     ----------
     image : numpy.ndarray, shape (H, W) or (H, W, C)
-    boxes : iterable of (row, col, height, width)
-    sigma : float
+    boxes : array-like, shape (K, 4)
+        ``(x_min, y_min, x_max, y_max)`` in pixels, e.g. from :func:`detect_faces`;
+        each must overlap the image. ``K = 0`` returns an unchanged copy.
+    sigma : float, default 12.0
         Blur strength in pixels; large enough that a face cannot be recognised.
-    margin : float
-        Fraction of the box size added on every side (hair, chin).
+    margin : float, default 0.2
+        Fraction of the box size added on every side (hair, chin), >= 0.
 
     Returns
     -------
@@ -69,14 +104,20 @@ def blur_regions(image, boxes, sigma: float = 12.0, margin: float = 0.2) -> np.n
     """
     from scipy.ndimage import gaussian_filter
 
-    image = np.asarray(image)
+    image = check_array(image, "image", "blur_regions", ndim=(2, 3))
+    boxes = _as_corner_boxes(boxes, image.shape, "blur_regions")
+    check_positive_number(sigma, "sigma")
+    if (isinstance(margin, bool) or not isinstance(margin, (int, float, np.integer, np.floating))
+            or not np.isfinite(margin) or margin < 0):  # fmt: skip
+        raise ValueError(f"margin must be a number >= 0, got {margin!r}.")
     blurred = image.copy()
     height, width = image.shape[:2]
-    for row, col, box_height, box_width in boxes:
-        top = max(0, int(row - margin * box_height))
-        left = max(0, int(col - margin * box_width))
-        bottom = min(height, int(row + (1 + margin) * box_height))
-        right = min(width, int(col + (1 + margin) * box_width))
+    for x_min, y_min, x_max, y_max in boxes:
+        box_width, box_height = x_max - x_min, y_max - y_min
+        top = max(0, int(y_min - margin * box_height))
+        left = max(0, int(x_min - margin * box_width))
+        bottom = min(height, int(np.ceil(y_max + margin * box_height)))
+        right = min(width, int(np.ceil(x_max + margin * box_width)))
         patch = image[top:bottom, left:right].astype(np.float64)
         sigmas = (sigma, sigma) + (0,) * (patch.ndim - 2)
         blurred[top:bottom, left:right] = np.clip(gaussian_filter(patch, sigmas), 0,
@@ -162,9 +203,14 @@ def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
     Returns
     -------
     FaceScenes
+        ``images[i]`` of shape (scene_size, scene_size); ``boxes[i]`` of shape
+        (K_i, 4) as ``(x_min, y_min, x_max, y_max)``, 1 <= K_i <= max_faces.
     """
     from skimage.transform import resize
 
+    num_scenes = check_positive_int(num_scenes, "num_scenes")
+    scene_size = check_positive_int(scene_size, "scene_size")
+    max_faces = check_positive_int(max_faces, "max_faces")
     faces = np.asarray(faces, dtype=np.float32)
     if faces.ndim != 3 or len(faces) == 0:
         raise ValueError(f"faces must be grey crops of shape (N, h, w), got {faces.shape}.")

@@ -6,21 +6,67 @@ import pytest
 from course_utils import faces
 
 
-def test_faces_are_found_on_the_astronaut_and_blurred():
+def test_faces_are_found_on_the_astronaut_as_corner_boxes_and_blurred():
     import skimage.data
+    from skimage.feature import Cascade
 
     photo = skimage.data.astronaut()
     boxes = faces.detect_faces(photo)
-    assert len(boxes) >= 1
-    row, col, height, width = boxes[0]
-    assert 100 < row + height / 2 < 250 and 150 < col + width / 2 < 300  # Eileen Collins' face
+    assert boxes.shape[1:] == (4,) and len(boxes) >= 1 and boxes.dtype == np.int64
+    # the independent reference: scikit-image's own (r, c, height, width) dictionaries
+    cascade = Cascade(skimage.data.lbp_frontal_face_cascade_filename())
+    reference = cascade.detect_multi_scale(img=skimage.util.img_as_float(photo), scale_factor=1.2, step_ratio=1.0,
+                                           min_size=(60, 60), max_size=(300, 300))
+    expected = [[f["c"], f["r"], f["c"] + f["width"], f["r"] + f["height"]] for f in reference]
+    assert boxes.tolist() == expected
+    x_min, y_min, x_max, y_max = boxes[0]
+    assert x_min < x_max and y_min < y_max
+    assert 150 < (x_min + x_max) / 2 < 300 and 50 < (y_min + y_max) / 2 < 200  # Eileen Collins' face
     blurred = faces.blur_regions(photo, boxes)
     assert blurred.shape == photo.shape and blurred.dtype == photo.dtype
-    face = (slice(row, row + height), slice(col, col + width))
+    face = (slice(y_min, y_max), slice(x_min, x_max))
     assert blurred[face].astype(float).std() < photo[face].astype(float).std() * 0.8
     np.testing.assert_array_equal(blurred[-50:], photo[-50:])
+    np.testing.assert_array_equal(blurred[:, :100], photo[:, :100])  # left of the box (with its margin)
+    assert faces.detect_faces(np.zeros((80, 80))).shape == (0, 4)
     with pytest.raises(ValueError, match="image"):
         faces.detect_faces(np.zeros(5))
+    with pytest.raises(ValueError, match="image"):
+        faces.detect_faces(np.zeros((20, 20, 4)))
+    with pytest.raises(ValueError, match="scale_factor"):
+        faces.detect_faces(photo, scale_factor=1.0)
+
+
+def test_blur_regions_blurs_exactly_the_grown_corner_box():
+    rng = np.random.default_rng(0)
+    image = rng.random((40, 60)).astype(np.float32)
+    blurred = faces.blur_regions(image, [(10, 5, 30, 25)], sigma=3, margin=0.0)  # x 10..30, y 5..25
+    changed = np.argwhere(blurred != image)
+    assert changed[:, 0].min() >= 5 and changed[:, 0].max() < 25  # rows = y
+    assert changed[:, 1].min() >= 10 and changed[:, 1].max() < 30  # columns = x
+    assert len(changed) > 0.9 * 20 * 20
+    grown = faces.blur_regions(image, np.array([[10, 5, 30, 25]]), sigma=3, margin=0.5)  # 10 pixels more a side
+    changed = np.argwhere(grown != image)
+    assert changed[:, 0].min() == 0 and changed[:, 0].max() >= 30 and changed[:, 1].min() == 0
+    np.testing.assert_array_equal(faces.blur_regions(image, []), image)
+    np.testing.assert_array_equal(faces.blur_regions(image, np.zeros((0, 4))), image)
+
+
+@pytest.mark.parametrize(
+    ("boxes", "message"),
+    [([(10, 5, 30)], "shape"), ([(30, 5, 10, 25)], "x_max <= x_min"), ([(10, 25, 30, 5)], "y_max <= y_min"),
+     ([(70, 5, 90, 25)], "outside"), ([(10, np.nan, 30, 25)], "non-finite")],
+)
+def test_blur_regions_rejects_boxes_that_are_not_corner_boxes_in_the_image(boxes, message):
+    with pytest.raises(ValueError, match=message):
+        faces.blur_regions(np.zeros((40, 60)), boxes)
+
+
+def test_blur_regions_rejects_bad_settings():
+    with pytest.raises(ValueError, match="sigma"):
+        faces.blur_regions(np.zeros((40, 60)), [(1, 1, 5, 5)], sigma=0)
+    with pytest.raises(ValueError, match="margin"):
+        faces.blur_regions(np.zeros((40, 60)), [(1, 1, 5, 5)], margin=-0.1)
 
 
 def test_to_grey_gives_floats_in_0_1():
@@ -64,5 +110,7 @@ def test_face_scenes_hold_the_pasted_faces_at_their_boxes():
         faces.make_face_scenes(heads, [background], 1, face_region=(0, 0, 10, 20))
     with pytest.raises(ValueError, match="backgrounds"):
         faces.make_face_scenes(crops, [np.zeros((50, 50))], 1, scene_size=128)
+    with pytest.raises(ValueError, match="num_scenes"):
+        faces.make_face_scenes(crops, [background], 0)
     with pytest.raises(ValueError, match="face_sizes"):
         faces.make_face_scenes(crops, [background], 1, scene_size=128, face_sizes=(40, 140))
