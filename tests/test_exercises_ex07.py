@@ -111,3 +111,18 @@ def test_a_wrong_answer_fails_with_a_specific_one_line_message(key, answer, mess
     text = str(failure.value)
     assert "\n" not in text and text.startswith(key)
     assert re.search(message, text), text
+
+
+def test_an_answer_that_delegates_to_the_course_reference_fails_and_the_reference_comes_back():
+    from course_utils import explain, privacy
+
+    delegating = {
+        "07.gradcam_channel_weights": lambda gradients: explain.channel_weights(gradients),
+        "07.threshold_advantage": lambda members, others, threshold: privacy.advantage_at(members, others, threshold),
+    }
+    for key, answer in delegating.items():
+        with pytest.raises(ExerciseFailure, match="hidden during this check"):
+            get_exercise(key).check(answer)
+    # the notebooks still use the references after a check
+    assert explain.channel_weights(np.ones((1, 2, 2, 3))).shape == (1, 3)
+    assert privacy.advantage_at([0.1, 0.9], [0.5], 0.3) == 0.5
