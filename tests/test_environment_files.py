@@ -146,7 +146,7 @@ def test_a_non_editable_install_ships_every_module_of_course_utils(tmp_path):
     source = tmp_path / "source"  # build a copy, so no build/ or egg-info lands in the checkout
     shutil.copytree(ROOT / "course_utils", source / "course_utils",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "--quiet", "-w", str(tmp_path), str(source)], check=True, capture_output=True)  # fmt: skip
@@ -154,3 +154,6 @@ def test_a_non_editable_install_ships_every_module_of_course_utils(tmp_path):
     shipped = set(zipfile.ZipFile(wheel).namelist())
     sources = {path.relative_to(source).as_posix() for path in (source / "course_utils").rglob("*.py")}
     assert sources and sources <= shipped, sorted(sources - shipped)
+    metadata = next(name for name in shipped if name.endswith(".dist-info/METADATA"))
+    assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(metadata).decode()
+    assert any(name.endswith("licenses/LICENSE") for name in shipped), "the wheel must ship LICENSE"
