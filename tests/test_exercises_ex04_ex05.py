@@ -161,3 +161,15 @@ def test_an_inception_score_without_the_exponential_fails():
         return float(np.mean(np.sum(p * (np.log(p + 1e-12) - np.log(marginal + 1e-12)), axis=1)))
 
     assert "should be 10, got 2.30" in _one_line_failure("05.inception_score", log_score)
+
+
+def test_the_package_inception_score_does_not_pass_and_is_restored_after_the_check():
+    from course_utils import generation_metrics as gm
+
+    def borrowed(probabilities):
+        return gm.inception_score(probabilities)
+
+    message = _one_line_failure("05.inception_score", borrowed)
+    assert "hidden" in message
+    assert abs(gm.inception_score(np.eye(4)) - 4.0) < 1e-6  # the package's function works again
+    get_exercise("05.inception_score").check(_solution_function("05.inception_score", "inception_score"))

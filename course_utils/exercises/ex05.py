@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, expect, expect_close, register
+from . import Exercise, ExerciseFailure, expect, expect_close, register
 
 
 def _binary_cross_entropy(target, logits):
@@ -47,7 +47,12 @@ def _check_discriminator_loss(discriminator_loss) -> None:
     expect_close(best, 0.0, "discriminator_loss([1000], [-1000])", atol=1e-6)
 
 
-def _check_inception_score(inception_score) -> None:
+def _hidden_inception_score(*args, **kwargs):
+    raise AssertionError("inception_score must be written by you: course_utils.generation_metrics.inception_score "
+                         "is hidden during this check")
+
+
+def _check_inception_score_values(inception_score) -> None:
     confident = np.eye(10)[np.arange(50) % 10]
     expect_close(inception_score(confident), 10.0, "inception_score(one-hot rows, 5 per class)",
                  atol=1e-3)  # fmt: skip
@@ -60,6 +65,22 @@ def _check_inception_score(inception_score) -> None:
     kl_mean = (np.log(1 / 0.75) + 0.5 * np.log(0.5 / 0.75) + 0.5 * np.log(2.0)) / 2
     expect_close(inception_score(mixed), np.exp(kl_mean), "inception_score([[1, 0], [0.5, 0.5]])",
                  atol=1e-4)  # fmt: skip
+
+
+def _check_inception_score(inception_score) -> None:
+    """Check the values, with the package's own ``inception_score`` hidden (it must not pass for the learner)."""
+    from course_utils import generation_metrics
+
+    original_code = generation_metrics.inception_score.__code__
+    generation_metrics.inception_score.__code__ = _hidden_inception_score.__code__  # hides every reference to it
+    try:
+        _check_inception_score_values(inception_score)
+    except AssertionError as failure:
+        if not isinstance(failure, ExerciseFailure) and "hidden during this check" in str(failure):
+            raise ExerciseFailure(str(failure)) from None
+        raise
+    finally:
+        generation_metrics.inception_score.__code__ = original_code
 
 
 register(Exercise(
