@@ -23,6 +23,8 @@ import warnings
 
 import numpy as np
 
+from ._validation import check_array, check_choice, check_positive_int
+
 __all__ = [
     "convert_to_tflite",
     "make_interpreter",
@@ -59,17 +61,20 @@ def convert_to_tflite(model, mode: str = "float", representative_images=None,
     bytes
         The ``.tflite`` model; ``len()`` is its file size in bytes.
     """
+    mode = check_choice(mode, "mode", QUANTISATION_MODES)
+    num_calibration = check_positive_int(num_calibration, "num_calibration")
+    if mode == "int8":
+        if representative_images is None:
+            raise ValueError("mode='int8' needs representative_images (e.g. some training images) "
+                             "to calibrate the activation ranges.")  # fmt: skip
+        representative_images = check_array(representative_images, "representative_images",
+                                            "convert_to_tflite")  # fmt: skip
     import tensorflow as tf
 
-    if mode not in QUANTISATION_MODES:
-        raise ValueError(f"mode must be one of {QUANTISATION_MODES}, got {mode!r}.")
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if mode in ("dynamic", "int8"):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if mode == "int8":
-        if representative_images is None or len(representative_images) == 0:
-            raise ValueError("mode='int8' needs representative_images (e.g. some training images) "
-                             "to calibrate the activation ranges.")  # fmt: skip
         calibration = np.asarray(representative_images[:num_calibration], dtype=np.float32)
 
         def representative_dataset():
@@ -103,6 +108,9 @@ def make_interpreter(model_content: bytes, batch_size: int | None = None):
     batch_size : int, optional
         Resize the input's batch axis (the converter fixes it to 1).
     """
+    _check_model_content(model_content, "make_interpreter")
+    if batch_size is not None:
+        batch_size = check_positive_int(batch_size, "batch_size")
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:  # LiteRT is optional; TensorFlow ships the same interpreter
@@ -115,6 +123,12 @@ def make_interpreter(model_content: bytes, batch_size: int | None = None):
         interpreter.resize_tensor_input(details["index"], [batch_size, *details["shape"][1:]])
     interpreter.allocate_tensors()
     return interpreter
+
+
+def _check_model_content(model_content, function: str) -> None:
+    if not isinstance(model_content, (bytes, bytearray)) or not model_content:
+        raise TypeError(f"{function} expects model_content as the bytes of a .tflite model (what "
+                        f"convert_to_tflite returns), got {type(model_content).__name__}.")  # fmt: skip
 
 
 def _quantise_input(images, details):
@@ -150,7 +164,9 @@ def tflite_predict(model_content: bytes, images, batch_size: int = 250) -> np.nd
     -------
     numpy.ndarray of float32, shape (N, num_outputs)
     """
-    images = np.asarray(images, dtype=np.float32)
+    _check_model_content(model_content, "tflite_predict")
+    images = check_array(images, "images", "tflite_predict", ndim=range(2, 6)).astype(np.float32, copy=False)
+    batch_size = check_positive_int(batch_size, "batch_size")
     outputs = []
     interpreter, current = None, None
     for start in range(0, len(images), batch_size):
@@ -171,8 +187,23 @@ def tflite_latency(model_content: bytes, images, repeats: int = 3) -> float:
 
     Each image is fed alone (batch 1), as on a phone; the median over all
     images and ``repeats`` passes is returned.
+
+    Parameters
+    ----------
+    model_content : bytes
+    images : numpy.ndarray, shape (N, ...)
+        Float inputs, as the Keras model expects them.
+    repeats : int, default 3
+        Passes over the images.
+
+    Returns
+    -------
+    float
+        Seconds per image.
     """
-    images = np.asarray(images, dtype=np.float32)
+    _check_model_content(model_content, "tflite_latency")
+    images = check_array(images, "images", "tflite_latency", ndim=range(2, 6)).astype(np.float32, copy=False)
+    repeats = check_positive_int(repeats, "repeats")
     interpreter = make_interpreter(model_content)
     input_details = interpreter.get_input_details()[0]
     prepared = _quantise_input(images, input_details)

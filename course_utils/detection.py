@@ -23,6 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import (
+    check_array,
+    check_boxes,
+    check_entries,
+    check_in_range,
+    check_int_pair,
+    check_labels,
+    check_positive_int,
+    check_seed,
+)
 from .metrics import iou_matrix
 
 __all__ = [
@@ -113,20 +123,20 @@ def make_digit_scenes(digits, labels, num_scenes: int, image_size: int = 64,
     """
     from skimage.transform import resize
 
-    digits = np.asarray(digits)
-    labels = np.asarray(labels).reshape(-1)
-    if digits.ndim != 3 or digits.dtype != np.uint8:
-        raise ValueError(f"digits must be uint8 images of shape (N, H, W), got {digits.dtype} {digits.shape}.")
-    if len(digits) != len(labels):
-        raise ValueError(f"{len(digits)} digits but {len(labels)} labels.")
-    low, high = int(digit_sizes[0]), int(digit_sizes[1])
+    digits = check_array(digits, "digits", "make_digit_scenes", ndim=3,
+                         hint="Pass the uint8 images (N, 28, 28) of load_mnist.")  # fmt: skip
+    if digits.dtype != np.uint8:
+        raise ValueError(f"make_digit_scenes expects digits as uint8 pixels 0-255, got dtype {digits.dtype}.")
+    labels = check_labels(labels, "labels", "make_digit_scenes", num_samples=len(digits))
+    num_scenes = check_positive_int(num_scenes, "num_scenes")
+    image_size = check_positive_int(image_size, "image_size")
+    max_digits = check_positive_int(max_digits, "max_digits")
+    low, high = check_int_pair(digit_sizes, "digit_sizes")
     if not 4 <= low <= high <= image_size:
         raise ValueError(f"digit_sizes {digit_sizes} must satisfy 4 <= low <= high <= image_size ({image_size}).")
-    if max_digits < 1:
-        raise ValueError(f"max_digits must be at least 1, got {max_digits}.")
-    rng = np.random.default_rng(seed)
-    if not 0 < mask_threshold <= 1:
-        raise ValueError(f"mask_threshold must be in (0, 1], got {mask_threshold}.")
+    max_overlap = check_in_range(max_overlap, "max_overlap", 0.0, 1.0)
+    mask_threshold = check_in_range(mask_threshold, "mask_threshold", 0.0, 1.0, low_open=True)
+    rng = np.random.default_rng(check_seed(seed))
     images = np.zeros((num_scenes, image_size, image_size, 1), dtype=np.float32)
     masks = np.zeros((num_scenes, image_size, image_size), dtype=np.uint8) if with_masks else None
     all_boxes, all_classes = [], []
@@ -180,12 +190,21 @@ def encode_targets(boxes_per_image, classes_per_image, image_size: int, grid_siz
         the image, and the class index. When two centres fall in one cell, the
         larger box wins.
     """
+    image_size = check_positive_int(image_size, "image_size")
+    grid_size = check_positive_int(grid_size, "grid_size")
     if image_size % grid_size:
         raise ValueError(f"image_size {image_size} must be a multiple of grid_size {grid_size}.")
+    if len(boxes_per_image) != len(classes_per_image):
+        raise ValueError(f"encode_targets needs one entry of classes_per_image per image: "
+                         f"{len(boxes_per_image)} boxes_per_image but {len(classes_per_image)} classes_per_image.")  # fmt: skip
     cell = image_size / grid_size
     targets = np.zeros((len(boxes_per_image), grid_size, grid_size, 6), dtype=np.float32)
     for index, (boxes, classes) in enumerate(zip(boxes_per_image, classes_per_image, strict=False)):
-        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        boxes = check_boxes(boxes, f"boxes_per_image[{index}]")
+        classes = np.asarray(classes).reshape(-1)
+        if len(classes) != len(boxes):
+            raise ValueError(f"encode_targets: boxes_per_image[{index}] has {len(boxes)} boxes but "
+                             f"classes_per_image[{index}] has {len(classes)} classes.")  # fmt: skip
         areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
         for k in np.argsort(areas):  # small first, so a larger box in the same cell overwrites
             x_min, y_min, x_max, y_max = boxes[k]
@@ -194,7 +213,7 @@ def encode_targets(boxes_per_image, classes_per_image, image_size: int, grid_siz
             row = min(int(center_y // cell), grid_size - 1)
             targets[index, row, col] = [1.0, center_x / cell - col, center_y / cell - row,
                                         (x_max - x_min) / image_size, (y_max - y_min) / image_size,
-                                        int(np.asarray(classes).reshape(-1)[k])]  # fmt: skip
+                                        int(classes[k])]  # fmt: skip
     return targets
 
 
@@ -248,13 +267,19 @@ def draw_detections(ax, image, boxes, classes=None, scores=None, color="lime", t
     """
     from matplotlib.patches import Rectangle
 
-    image = np.asarray(image)
+    image = check_array(image, "image", "draw_detections", ndim=(2, 3))
+    boxes = check_boxes(boxes, "boxes")
+    true_boxes = check_boxes(true_boxes if true_boxes is not None else [], "true_boxes")
+    for name, values in (("classes", classes), ("scores", scores)):
+        if values is not None and np.asarray(values).reshape(-1).shape[0] != len(boxes):
+            raise ValueError(f"draw_detections needs one of {name} per box: {len(boxes)} boxes, "
+                             f"{np.asarray(values).reshape(-1).shape[0]} {name}.")  # fmt: skip
     ax.imshow(image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image,
               cmap="gray")  # fmt: skip
-    for box in np.asarray(true_boxes if true_boxes is not None else np.zeros((0, 4))).reshape(-1, 4):
+    for box in true_boxes:
         ax.add_patch(Rectangle(box[:2], box[2] - box[0], box[3] - box[1], fill=False,
                                edgecolor="white", linestyle="--", linewidth=1))  # fmt: skip
-    for k, box in enumerate(np.asarray(boxes).reshape(-1, 4)):
+    for k, box in enumerate(boxes):
         ax.add_patch(Rectangle(box[:2], box[2] - box[0], box[3] - box[1], fill=False,
                                edgecolor=color, linewidth=1.5))  # fmt: skip
         text = "" if classes is None else str(int(np.asarray(classes)[k]))
@@ -296,6 +321,8 @@ def pycocotools_map50(predictions, ground_truths) -> float:
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
+    predictions = check_entries(predictions, "predictions", ("boxes", "scores", "classes"), "pycocotools_map50")
+    ground_truths = check_entries(ground_truths, "ground_truths", ("boxes", "classes"), "pycocotools_map50")
     if len(predictions) != len(ground_truths):
         raise ValueError(f"{len(predictions)} prediction entries but {len(ground_truths)} ground-truth entries.")
     images, annotations, results, categories = [], [], [], set()

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_array, check_positive_int, check_same_shape, check_seed
+
 __all__ = [
     "channel_weights",
     "find_last_conv_layer",
@@ -46,8 +48,10 @@ __all__ = [
 # --------------------------------------------------------------------------- graph helpers
 
 
-def _check_images(images, model):
-    images = np.asarray(images, dtype=np.float32)
+def _check_images(images, model, function: str):
+    images = check_array(images, "images", function, ndim=4,
+                         hint="For one image add a batch axis (image[np.newaxis]); for grey "
+                              "images a channel axis.").astype(np.float32, copy=False)  # fmt: skip
     expected = tuple(model.input_shape[1:])
     if images.ndim != len(expected) + 1 or any(
         size is not None and size != got for size, got in zip(expected, images.shape[1:], strict=False)
@@ -56,8 +60,6 @@ def _check_images(images, model):
             f"images must be a batch of shape {('N',) + expected}, got {images.shape}. For one "
             "image add a batch axis (image[np.newaxis]); for grey images a channel axis."
         )
-    if images.ndim != 4:
-        raise ValueError(f"explanation maps need image batches (N, H, W, C), got {images.shape}.")
     return images
 
 
@@ -163,7 +165,7 @@ def saliency_map(model, images, class_index=None, absolute: bool = True) -> np.n
     """
     import tensorflow as tf
 
-    images = _check_images(images, model)
+    images = _check_images(images, model, "saliency_map")
     scorer = _tap_model(model)
     batch = tf.convert_to_tensor(images)
     with tf.GradientTape() as tape:
@@ -201,7 +203,7 @@ def grad_cam(model, images, class_index=None, layer_name: str | None = None) -> 
     """
     import tensorflow as tf
 
-    images = _check_images(images, model)
+    images = _check_images(images, model, "grad_cam")
     layer_name = layer_name or find_last_conv_layer(model)
     tapped = _tap_model(model, layer_name)
     batch = tf.convert_to_tensor(images)
@@ -247,9 +249,10 @@ def occlusion_map(model, images, class_index=None, patch_size: int = 4, stride: 
     numpy.ndarray of float32, shape (N, H, W)
         Positive where hiding the pixel lowers the class probability.
     """
-    images = _check_images(images, model)
-    if not (isinstance(patch_size, int) and isinstance(stride, int) and patch_size > 0 and stride > 0):
-        raise ValueError(f"patch_size and stride must be positive ints, got {patch_size}, {stride}.")
+    images = _check_images(images, model, "occlusion_map")
+    patch_size = check_positive_int(patch_size, "patch_size")
+    stride = check_positive_int(stride, "stride")
+    batch_size = check_positive_int(batch_size, "batch_size")
     num_images, height, width = images.shape[:3]
     if patch_size > min(height, width):
         raise ValueError(f"patch_size {patch_size} is larger than the {height}x{width} image.")
@@ -298,7 +301,7 @@ def randomize_weights(model, seed: int = 0):
     """
     import keras
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
 
     def reseeded_layer(layer):
         config = layer.get_config()
@@ -329,9 +332,8 @@ def channel_weights(gradients) -> np.ndarray:
     numpy.ndarray of float32, shape (N, K)
         alpha_k = mean over the h x w positions of d score / d A_k.
     """
-    gradients = np.asarray(gradients, dtype=np.float32)
-    if gradients.ndim != 4:
-        raise ValueError(f"gradients must have shape (N, h, w, K), got {gradients.shape}.")
+    gradients = check_array(gradients, "gradients", "channel_weights", ndim=4,
+                            hint="Expected (N, h, w, K).").astype(np.float32, copy=False)  # fmt: skip
     return gradients.mean(axis=(1, 2))
 
 
@@ -351,9 +353,9 @@ def map_correlation(maps_a, maps_b) -> np.ndarray:
     """
     from scipy.stats import rankdata
 
-    maps_a, maps_b = np.asarray(maps_a, dtype=np.float64), np.asarray(maps_b, dtype=np.float64)
-    if maps_a.shape != maps_b.shape or maps_a.ndim != 3:
-        raise ValueError(f"maps must both be (N, H, W), got {maps_a.shape} and {maps_b.shape}.")
+    maps_a = check_array(maps_a, "maps_a", "map_correlation", ndim=3).astype(np.float64, copy=False)
+    maps_b = check_array(maps_b, "maps_b", "map_correlation", ndim=3).astype(np.float64, copy=False)
+    check_same_shape(maps_a, maps_b, "map_correlation", names=("maps_a", "maps_b"))
     ranks_a = rankdata(maps_a.reshape(len(maps_a), -1), axis=1)
     ranks_b = rankdata(maps_b.reshape(len(maps_b), -1), axis=1)
     ranks_a -= ranks_a.mean(axis=1, keepdims=True)

@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import (
+    check_array,
+    check_in_range,
+    check_labels,
+    check_positive_int,
+    check_seed,
+)
 
-def _as_probabilities(probabilities) -> np.ndarray:
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    if probabilities.ndim != 2 or probabilities.shape[0] == 0:
-        raise ValueError(
-            f"probabilities must have shape (N, num_classes) with N >= 1, got {probabilities.shape}."
-        )
+
+def _as_probabilities(probabilities, function: str) -> np.ndarray:
+    probabilities = check_array(probabilities, "probabilities", function, ndim=2,
+                                hint="Pass (N, num_classes) softmax outputs.").astype(np.float64, copy=False)  # fmt: skip
     if np.any(probabilities < -1e-6) or not np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-3):
         raise ValueError(
             "each row of probabilities must be a distribution (non-negative, summing to 1): "
@@ -50,7 +55,7 @@ def inception_score(probabilities, eps: float = 1e-12) -> float:
     float
         Between 1 and K.
     """
-    probabilities = _as_probabilities(probabilities)
+    probabilities = _as_probabilities(probabilities, "inception_score")
     marginal = probabilities.mean(axis=0, keepdims=True)
     kl = np.sum(probabilities * (np.log(probabilities + eps) - np.log(marginal + eps)), axis=1)
     return float(np.exp(np.mean(kl)))
@@ -58,20 +63,20 @@ def inception_score(probabilities, eps: float = 1e-12) -> float:
 
 def confident_share(probabilities, threshold: float = 0.9) -> float:
     """Share of samples whose top class probability exceeds ``threshold`` (0 to 1)."""
-    probabilities = _as_probabilities(probabilities)
-    if not 0.0 <= threshold < 1.0:
-        raise ValueError(f"threshold must be in [0, 1), got {threshold!r}.")
+    probabilities = _as_probabilities(probabilities, "confident_share")
+    threshold = check_in_range(threshold, "threshold", 0.0, 1.0, high_open=True)
     return float(np.mean(probabilities.max(axis=1) > threshold))
 
 
 def class_counts(probabilities) -> np.ndarray:
     """How many samples the classifier assigns to each class (argmax), shape (K,)."""
-    probabilities = _as_probabilities(probabilities)
+    probabilities = _as_probabilities(probabilities, "class_counts")
     return np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1])
 
 
 def class_coverage(probabilities, min_count: int = 1) -> int:
     """Number of classes predicted (argmax) for at least ``min_count`` samples (0 to K)."""
+    min_count = check_positive_int(min_count, "min_count")
     return int(np.sum(class_counts(probabilities) >= min_count))
 
 
@@ -92,7 +97,10 @@ def score_samples(classifier, images, batch_size: int = 500, threshold: float = 
         ``inception_score``, ``confident_share``, ``class_coverage``,
         ``class_counts`` (array of shape (K,)) and ``probabilities`` (N, K).
     """
-    images = np.asarray(images, dtype=np.float32)
+    images = check_array(images, "images", "score_samples", ndim=4,
+                         hint="Use images[..., None] for a channel axis.").astype(np.float32, copy=False)  # fmt: skip
+    batch_size = check_positive_int(batch_size, "batch_size")
+    threshold = check_in_range(threshold, "threshold", 0.0, 1.0, high_open=True)
     probabilities = np.asarray(classifier.predict(images, batch_size=batch_size, verbose=0))
     return {
         "inception_score": inception_score(probabilities),
@@ -121,13 +129,14 @@ def nearest_training_images(samples, training_images, chunk_size: int = 10000):
     distances : numpy.ndarray of float, shape (M,)
         The Euclidean distances (same units as the pixels).
     """
-    samples = np.asarray(samples, dtype=np.float32)
-    training_images = np.asarray(training_images)
-    if samples.shape[1:] != training_images.shape[1:]:
+    samples = check_array(samples, "samples", "nearest_training_images").astype(np.float32, copy=False)
+    training_images = check_array(training_images, "training_images", "nearest_training_images")
+    if samples.ndim < 2 or samples.shape[1:] != training_images.shape[1:]:
         raise ValueError(
-            f"samples {samples.shape[1:]} and training images {training_images.shape[1:]} "
-            "must have the same per-image shape."
+            f"nearest_training_images needs samples and training_images with the same per-image "
+            f"shape, got {samples.shape} and {training_images.shape}."
         )
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
     flat_samples = samples.reshape(len(samples), -1)
     sample_norms = np.sum(flat_samples**2, axis=1, keepdims=True)
     best_index = np.zeros(len(samples), dtype=np.int64)
@@ -166,14 +175,15 @@ def within_class_spread(images, labels, num_classes: int | None = None) -> np.nd
         For each class, the mean distance over all pairs of its images
         (``NaN`` for a class with fewer than two images).
     """
-    images = np.asarray(images, dtype=np.float64)
-    labels = np.asarray(labels).reshape(-1)
-    if images.ndim < 2 or len(images) != len(labels):
-        raise ValueError(f"need one label per image: {images.shape[:1]} images, {labels.shape} labels.")
-    if labels.size and (not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0):
-        raise ValueError("labels must be non-negative integers.")
+    images = check_array(images, "images", "within_class_spread").astype(np.float64, copy=False)
+    if images.ndim < 2:
+        raise ValueError(f"within_class_spread expects images of shape (N, ...), got {images.shape}.")
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes")
+    labels = check_labels(labels, "labels", "within_class_spread", num_samples=len(images),
+                          num_classes=num_classes)  # fmt: skip
     if num_classes is None:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
+        num_classes = int(labels.max()) + 1
     flat = images.reshape(len(images), -1)
     spreads = np.full(num_classes, np.nan)
     for label in range(num_classes):
@@ -211,10 +221,10 @@ def frechet_distance(features_a, features_b) -> float:
     float
         Non-negative, in squared feature units.
     """
-    features_a = np.asarray(features_a, dtype=np.float64)
-    features_b = np.asarray(features_b, dtype=np.float64)
+    features_a = check_array(features_a, "features_a", "frechet_distance", ndim=2).astype(np.float64, copy=False)
+    features_b = check_array(features_b, "features_b", "frechet_distance", ndim=2).astype(np.float64, copy=False)
     for name, features in (("features_a", features_a), ("features_b", features_b)):
-        if features.ndim != 2 or len(features) < 2:
+        if len(features) < 2:
             raise ValueError(f"{name} must have shape (N, D) with N >= 2, got {features.shape}.")
         if not np.all(np.isfinite(features)):
             raise ValueError(f"{name} contains NaN or infinite values.")
@@ -237,23 +247,83 @@ def frechet_distance(features_a, features_b) -> float:
     return float(max(distance, 0.0))
 
 
-def train_judge(images, labels, epochs: int = 2, batch_size: int = 128, seed: int = 42):
+def _build_with_local_seeds(builder, rng: np.random.Generator, **options):
+    """``builder(**options)`` with initial weights drawn from ``rng`` only.
+
+    Keras gives every unseeded initialiser a seed from Python's ``random`` module
+    when a layer is made: that draw is undone (Python's state is put back), then
+    each random initialiser runs again with a seed from ``rng``, on its own
+    variable (``kernel_initializer`` -> ``kernel``, ...). No global state moves.
+    """
+    import random
+
+    import keras
+
+    python_state = random.getstate()
+    try:
+        model = builder(**options)
+    finally:
+        random.setstate(python_state)
+    for layer in model.layers:
+        for attribute, initializer in vars(layer).items():
+            variable = getattr(layer, attribute.removesuffix("_initializer"), None)
+            if (not attribute.endswith("_initializer") or variable is None
+                    or not isinstance(initializer, keras.initializers.Initializer)
+                    or "seed" not in initializer.get_config()):  # fmt: skip
+                continue
+            config = {**initializer.get_config(), "seed": int(rng.integers(2**31 - 1))}
+            fresh = initializer.__class__.from_config(config)
+            variable.assign(fresh(variable.shape, dtype=variable.dtype))
+    return model
+
+
+def _shuffled_batches(images, labels, batch_size: int, rng: np.random.Generator):
+    """A ``keras.utils.PyDataset`` of ``(images, labels)`` batches, in a new order each
+    epoch drawn from ``rng`` (``fit(..., shuffle=True)`` would draw it from global state)."""
+    import keras
+
+    class ShuffledBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.order = rng.permutation(len(images))
+
+        def __len__(self):
+            return -(-len(images) // batch_size)
+
+        def __getitem__(self, index):
+            rows = np.sort(self.order[index * batch_size : (index + 1) * batch_size])
+            return images[rows], labels[rows]
+
+        def on_epoch_end(self):
+            self.order = rng.permutation(len(images))
+
+    return ShuffledBatches()
+
+
+def train_judge(images, labels, num_epochs: int = 2, batch_size: int = 128, seed: int = 42, *,
+                epochs: int | None = None):  # fmt: skip
     """Train the digit classifier that judges generated digits in notebooks 05_1 and 05_2.
 
     One recipe, so that both notebooks score their generators with the same
     judge: the CNN of notebook 02 (``course_utils.models.build_cnn()`` with its
-    defaults), Adam, sparse categorical cross-entropy, ``epochs`` passes over
-    the real training digits. The seed is set first (Python, NumPy, Keras), so
-    the same data gives the same judge on the same machine.
+    defaults), Adam, sparse categorical cross-entropy, ``num_epochs`` passes over
+    the real training digits. The initial weights and the order of the digits
+    come from a local generator seeded with ``seed``, so the same data gives
+    the same judge on the same machine, whatever the notebook seeded before;
+    the global random state (Python, NumPy, Keras, TensorFlow) is left as it was.
 
     Parameters
     ----------
     images : numpy.ndarray of float32, shape (N, 28, 28, 1), values in [0, 1]
         Real training digits (the full MNIST training set in full mode).
     labels : array-like of int, shape (N,)
-    epochs : int, default 2
+        The digit of each image, 0-9.
+    num_epochs : int, default 2
     batch_size : int, default 128
     seed : int, default 42
+        A non-negative integer.
+    epochs : int, optional
+        The former name of ``num_epochs`` (the course's one name for it), still accepted.
 
     Returns
     -------
@@ -261,19 +331,21 @@ def train_judge(images, labels, epochs: int = 2, batch_size: int = 128, seed: in
         Trained; input ``(N, 28, 28, 1)`` in [0, 1], output softmax
         probabilities ``(N, 10)``, ready for :func:`score_samples`.
     """
-    import keras
-
     from .models.classifiers import build_cnn
 
-    images = np.asarray(images, dtype=np.float32)
-    labels = np.asarray(labels).reshape(-1)
-    if images.ndim != 4 or images.shape[1:] != (28, 28, 1) or len(images) != len(labels):
-        raise ValueError(
-            f"train_judge needs images of shape (N, 28, 28, 1) and N labels, got {images.shape} "
-            f"and {labels.shape}: use cu.datasets.to_float_images(x) first."
-        )
-    keras.utils.set_random_seed(seed)
-    judge = build_cnn(name="judge")
+    images = check_array(images, "images", "train_judge", ndim=4,
+                         hint="Use cu.datasets.to_float_images(x) first.").astype(np.float32, copy=False)  # fmt: skip
+    if images.shape[1:] != (28, 28, 1):
+        raise ValueError(f"train_judge expects images of shape (N, 28, 28, 1), got {images.shape}: "
+                         "use cu.datasets.to_float_images(x) first.")  # fmt: skip
+    labels = check_labels(labels, "labels", "train_judge", num_samples=len(images), num_classes=10)
+    if epochs is not None:  # the former name of num_epochs
+        num_epochs = epochs
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    rng = np.random.default_rng(check_seed(seed))  # local: no global random state is touched
+    judge = _build_with_local_seeds(build_cnn, rng, name="judge")
     judge.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    judge.fit(images, labels, epochs=epochs, batch_size=batch_size, verbose=2)
+    judge.fit(_shuffled_batches(images, labels, batch_size, rng), epochs=num_epochs, shuffle=False,
+              verbose=2)  # fmt: skip
     return judge

@@ -19,7 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_array, check_positive_number, check_same_shape
+from ._validation import (
+    check_array,
+    check_boxes,
+    check_choice,
+    check_entries,
+    check_in_range,
+    check_positive_number,
+    check_same_shape,
+)
 
 __all__ = [
     "average_precision",
@@ -29,19 +37,6 @@ __all__ = [
     "mean_average_precision",
     "psnr",
 ]
-
-
-def _as_boxes(boxes, name: str) -> np.ndarray:
-    array = np.asarray(boxes, dtype=np.float64)
-    if array.ndim == 1 and array.size == 0:
-        array = array.reshape(0, 4)
-    if array.ndim != 2 or array.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (N, 4) as (x_min, y_min, x_max, y_max), "
-                         f"got {array.shape}.")  # fmt: skip
-    if np.any(array[:, 2] < array[:, 0]) or np.any(array[:, 3] < array[:, 1]):
-        raise ValueError(f"{name} has a box with x_max < x_min or y_max < y_min; boxes are "
-                         "(x_min, y_min, x_max, y_max).")  # fmt: skip
-    return array
 
 
 def iou_matrix(boxes_a, boxes_b) -> np.ndarray:
@@ -58,7 +53,7 @@ def iou_matrix(boxes_a, boxes_b) -> np.ndarray:
     numpy.ndarray of float64, shape (N, M)
         Values in [0, 1]; 0 where the union is empty.
     """
-    a, b = _as_boxes(boxes_a, "boxes_a"), _as_boxes(boxes_b, "boxes_b")
+    a, b = check_boxes(boxes_a, "boxes_a"), check_boxes(boxes_b, "boxes_b")
     left = np.maximum(a[:, None, 0], b[None, :, 0])
     top = np.maximum(a[:, None, 1], b[None, :, 1])
     right = np.minimum(a[:, None, 2], b[None, :, 2])
@@ -73,7 +68,7 @@ def iou_matrix(boxes_a, boxes_b) -> np.ndarray:
 
 def box_iou(box_a, box_b) -> float:
     """IoU of two boxes ``(x_min, y_min, x_max, y_max)``, e.g. ``box_iou((0,0,2,2), (1,1,3,3)) == 1/7``."""
-    return float(iou_matrix([box_a], [box_b])[0, 0])
+    return float(iou_matrix(check_boxes([box_a], "box_a"), check_boxes([box_b], "box_b"))[0, 0])
 
 
 def match_detections(pred_boxes, pred_scores, true_boxes, iou_threshold: float = 0.5):
@@ -88,11 +83,13 @@ def match_detections(pred_boxes, pred_scores, true_boxes, iou_threshold: float =
     numpy.ndarray of bool, shape (N,)
         True positive flags, in the order the detections were given.
     """
-    pred_boxes = _as_boxes(pred_boxes, "pred_boxes")
-    true_boxes = _as_boxes(true_boxes, "true_boxes")
+    pred_boxes = check_boxes(pred_boxes, "pred_boxes")
+    true_boxes = check_boxes(true_boxes, "true_boxes")
     scores = np.asarray(pred_scores, dtype=np.float64).reshape(-1)
     if len(scores) != len(pred_boxes):
-        raise ValueError(f"{len(pred_boxes)} boxes but {len(scores)} scores.")
+        raise ValueError(f"match_detections needs one of pred_scores per box: {len(pred_boxes)} "
+                         f"pred_boxes but {len(scores)} pred_scores.")  # fmt: skip
+    iou_threshold = check_in_range(iou_threshold, "iou_threshold", 0.0, 1.0)
     is_true_positive = np.zeros(len(pred_boxes), dtype=bool)
     if len(true_boxes) == 0 or len(pred_boxes) == 0:
         return is_true_positive
@@ -123,22 +120,20 @@ def average_precision(recall, precision, method: str = "all-points") -> float:
     -------
     float
     """
+    method = check_choice(method, "method", ("all-points", "coco101"))
     recall = np.asarray(recall, dtype=np.float64)
     precision = np.asarray(precision, dtype=np.float64)
-    if recall.shape != precision.shape:
-        raise ValueError(f"recall and precision differ in shape: {recall.shape} vs {precision.shape}.")
+    check_same_shape(recall, precision, "average_precision", names=("recall", "precision"))
     if recall.size == 0:
         return 0.0
     envelope = np.maximum.accumulate(precision[::-1])[::-1]
     if method == "all-points":
         recall_steps = np.concatenate([[0.0], recall])
         return float(np.sum((recall_steps[1:] - recall_steps[:-1]) * envelope))
-    if method == "coco101":
-        thresholds = np.linspace(0.0, 1.0, 101)
-        positions = np.searchsorted(recall, thresholds, side="left")
-        values = np.where(positions < len(recall), envelope[np.minimum(positions, len(recall) - 1)], 0.0)
-        return float(np.mean(values))
-    raise ValueError(f"method must be 'all-points' or 'coco101', got {method!r}.")
+    thresholds = np.linspace(0.0, 1.0, 101)  # "coco101"
+    positions = np.searchsorted(recall, thresholds, side="left")
+    values = np.where(positions < len(recall), envelope[np.minimum(positions, len(recall) - 1)], 0.0)
+    return float(np.mean(values))
 
 
 def mean_average_precision(predictions, ground_truths, iou_threshold: float = 0.5,
@@ -163,9 +158,14 @@ def mean_average_precision(predictions, ground_truths, iou_threshold: float = 0.
     float, or (float, dict)
         The mean over classes that have at least one ground-truth box.
     """
+    predictions = check_entries(predictions, "predictions", ("boxes", "scores", "classes"),
+                                "mean_average_precision")  # fmt: skip
+    ground_truths = check_entries(ground_truths, "ground_truths", ("boxes", "classes"), "mean_average_precision")
     if len(predictions) != len(ground_truths):
         raise ValueError(f"{len(predictions)} prediction entries but {len(ground_truths)} "
                          "ground-truth entries: give one of each per image.")  # fmt: skip
+    iou_threshold = check_in_range(iou_threshold, "iou_threshold", 0.0, 1.0)
+    method = check_choice(method, "method", ("all-points", "coco101"))
     classes = sorted({int(c) for truth in ground_truths for c in np.asarray(truth["classes"]).reshape(-1)})
     per_class = {}
     for cls in classes:
@@ -173,8 +173,8 @@ def mean_average_precision(predictions, ground_truths, iou_threshold: float = 0.
         for pred, truth in zip(predictions, ground_truths, strict=False):
             true_mask = np.asarray(truth["classes"]).reshape(-1) == cls
             pred_mask = np.asarray(pred["classes"]).reshape(-1) == cls
-            true_boxes = _as_boxes(truth["boxes"], "ground-truth boxes")[true_mask]
-            pred_boxes = _as_boxes(pred["boxes"], "predicted boxes")[pred_mask]
+            true_boxes = check_boxes(truth["boxes"], "ground-truth boxes")[true_mask]
+            pred_boxes = check_boxes(pred["boxes"], "predicted boxes")[pred_mask]
             pred_scores = np.asarray(pred["scores"], dtype=np.float64).reshape(-1)[pred_mask]
             num_true += len(true_boxes)
             flags.append(match_detections(pred_boxes, pred_scores, true_boxes, iou_threshold))

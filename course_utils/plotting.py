@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_array, check_labels, check_positive_int, check_positive_number
+
 
 def _as_display_image(image: np.ndarray) -> np.ndarray:
     image = np.asarray(image)
@@ -43,10 +45,11 @@ def plot_image_grid(images, titles=None, true_labels=None, predicted_labels=None
     """
     import matplotlib.pyplot as plt
 
-    images = np.asarray(images)
+    images = check_array(images, "images", "plot_image_grid", ndim=(3, 4),
+                         hint="Pass a batch (N, H, W[, C]); for one image use image[None].")  # fmt: skip
     num_images = len(images)
-    if num_images == 0:
-        raise ValueError("plot_image_grid needs at least one image.")
+    num_columns = check_positive_int(num_columns, "num_columns")
+    cell_size = check_positive_number(cell_size, "cell_size")
     for name, labels in (("titles", titles), ("true_labels", true_labels),
                          ("predicted_labels", predicted_labels)):  # fmt: skip
         if labels is not None and len(labels) != num_images:
@@ -136,12 +139,11 @@ def confusion_matrix(true_labels, predicted_labels, num_classes: int | None = No
     numpy.ndarray of int64, shape (num_classes, num_classes)
         Entry ``[i, j]`` counts examples of class ``i`` predicted as ``j``.
     """
-    true_labels = np.asarray(true_labels).astype(np.int64).ravel()
-    predicted_labels = np.asarray(predicted_labels).astype(np.int64).ravel()
-    if true_labels.shape != predicted_labels.shape:
-        raise ValueError(
-            f"true_labels ({true_labels.size}) and predicted_labels ({predicted_labels.size}) differ in length."
-        )
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes")
+    true_labels = check_labels(true_labels, "true_labels", "confusion_matrix", num_classes=num_classes)
+    predicted_labels = check_labels(predicted_labels, "predicted_labels", "confusion_matrix",
+                                    num_samples=len(true_labels), num_classes=num_classes)  # fmt: skip
     if num_classes is None:
         num_classes = int(max(true_labels.max(initial=0), predicted_labels.max(initial=0))) + 1
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)

@@ -23,6 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import (
+    check_array,
+    check_choice,
+    check_in_range,
+    check_non_negative_int,
+    check_positive_int,
+    check_positive_number,
+    check_seed,
+)
+
 __all__ = [
     "advantage_at",
     "best_threshold",
@@ -65,14 +75,16 @@ def poisson_batches(images, labels, sampling_rate: float, seed: int = 0):
         Yields ``(images[batch], labels[batch])``, shapes ``(B, ...)`` and
         ``(B,)`` with B ~ Binomial(N, q).
     """
-    import tensorflow as tf
-
+    images = check_array(images, "images", "poisson_batches")
+    labels = check_array(labels, "labels", "poisson_batches")
     if len(images) != len(labels):
-        raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}.")
-    if not 0 < sampling_rate <= 1:
-        raise ValueError(f"sampling_rate must be in (0, 1], got {sampling_rate!r}.")
-    images, labels = np.asarray(images), np.asarray(labels)
-    rng = np.random.default_rng(seed)  # outside generate(): a new iterator continues the stream
+        raise ValueError(f"poisson_batches: images and labels differ in length: {len(images)} vs "
+                         f"{len(labels)} (one label per image).")  # fmt: skip
+    sampling_rate = check_in_range(sampling_rate, "sampling_rate", 0.0, 1.0, low_open=True)
+    rng = np.random.default_rng(check_seed(seed))
+
+    import tensorflow as tf
+  # outside generate(): a new iterator continues the stream
 
     def generate():
         while True:
@@ -109,24 +121,24 @@ def compute_epsilon(noise_multiplier: float, sampling_rate: float, num_steps: in
     """
     import logging
 
+    noise_multiplier = check_positive_number(noise_multiplier, "noise_multiplier")  # > 0: a finite epsilon
+    sampling_rate = check_in_range(sampling_rate, "sampling_rate", 0.0, 1.0, low_open=True)
+    num_steps = check_non_negative_int(num_steps, "num_steps")
+    delta = check_in_range(delta, "delta", 0.0, 1.0, low_open=True, high_open=True)
+    accountant = check_choice(accountant, "accountant", ("rdp", "pld"))
+    if num_steps == 0:
+        return 0.0
+
     import dp_accounting
 
-    if not noise_multiplier > 0:
-        raise ValueError(f"noise_multiplier must be > 0 for a finite epsilon, got {noise_multiplier!r}.")
-    if not 0 < sampling_rate <= 1 or not 0 < delta < 1:
-        raise ValueError(f"need 0 < sampling_rate <= 1 and 0 < delta < 1, got {sampling_rate}, {delta}.")
-    if num_steps <= 0:
-        return 0.0
     event = dp_accounting.SelfComposedDpEvent(
         dp_accounting.PoissonSampledDpEvent(sampling_rate, dp_accounting.GaussianDpEvent(noise_multiplier)),
         int(num_steps),
     )
     if accountant == "rdp":
         engine = dp_accounting.rdp.RdpAccountant(list(RDP_ORDERS))
-    elif accountant == "pld":
-        engine = dp_accounting.pld.PLDAccountant()
     else:
-        raise ValueError(f"accountant must be 'rdp' or 'pld', got {accountant!r}.")
+        engine = dp_accounting.pld.PLDAccountant()
     absl_logger = logging.getLogger("absl")
     level = absl_logger.level
     absl_logger.setLevel(logging.ERROR)  # large q: some RDP orders fail to converge and are skipped
@@ -140,12 +152,13 @@ def compute_epsilon(noise_multiplier: float, sampling_rate: float, num_steps: in
 # --------------------------------------------------------------------------- membership inference
 
 
-def _as_losses(losses, name):
-    losses = np.asarray(losses, dtype=np.float64).ravel()
-    if not len(losses):
-        raise ValueError(f"{name} is empty: the attack needs at least one loss of each kind.")
+def _as_losses(losses, name, function):
+    losses = np.asarray(losses)
+    if losses.size == 0:
+        raise ValueError(f"{function}: {name} is empty: the attack needs at least one loss of each kind.")
+    losses = check_array(losses, name, function).astype(np.float64).ravel()
     if not np.all(np.isfinite(losses)):
-        raise ValueError(f"{name} contains NaN or infinite losses.")
+        raise ValueError(f"{function}: {name} contains NaN or infinite losses.")
     return losses
 
 
@@ -166,8 +179,9 @@ def advantage_at(member_losses, nonmember_losses, threshold: float) -> float:
         0 is a coin flip; it can be negative on data the threshold was not
         chosen on.
     """
-    members = _as_losses(member_losses, "member_losses")
-    others = _as_losses(nonmember_losses, "nonmember_losses")
+    members = _as_losses(member_losses, "member_losses", "advantage_at")
+    others = _as_losses(nonmember_losses, "nonmember_losses", "advantage_at")
+    threshold = check_in_range(threshold, "threshold", -np.inf, np.inf)
     return float(np.mean(members <= threshold) - np.mean(others <= threshold))
 
 
@@ -199,8 +213,8 @@ def best_threshold(member_losses, nonmember_losses) -> float:
     float
         One of the observed losses ("member if loss <= threshold").
     """
-    members = _as_losses(member_losses, "member_losses")
-    others = _as_losses(nonmember_losses, "nonmember_losses")
+    members = _as_losses(member_losses, "member_losses", "best_threshold")
+    others = _as_losses(nonmember_losses, "nonmember_losses", "best_threshold")
     return float(_best_thresholds(members[None], others[None])[0])
 
 
@@ -227,13 +241,13 @@ def chance_advantage(calibration_members, calibration_nonmembers, members, nonme
     -------
     float
     """
-    if trials < 1 or not 0 < quantile < 1:
-        raise ValueError(f"need trials >= 1 and 0 < quantile < 1, got {trials}, {quantile}.")
-    cal_m = _as_losses(calibration_members, "calibration_members")
-    cal_o = _as_losses(calibration_nonmembers, "calibration_nonmembers")
-    score_m = _as_losses(members, "members")
-    score_o = _as_losses(nonmembers, "nonmembers")
-    rng = np.random.default_rng(seed)
+    trials = check_positive_int(trials, "trials")
+    quantile = check_in_range(quantile, "quantile", 0.0, 1.0, low_open=True, high_open=True)
+    cal_m = _as_losses(calibration_members, "calibration_members", "chance_advantage")
+    cal_o = _as_losses(calibration_nonmembers, "calibration_nonmembers", "chance_advantage")
+    score_m = _as_losses(members, "members", "chance_advantage")
+    score_o = _as_losses(nonmembers, "nonmembers", "chance_advantage")
+    rng = np.random.default_rng(check_seed(seed))
     cal = np.concatenate([cal_m, cal_o])
     scored = np.concatenate([score_m, score_o])
     cal_shuffled = np.stack([rng.permutation(cal) for _ in range(trials)])

@@ -92,7 +92,7 @@ def test_within_class_spread_sees_a_collapsed_class():
 def test_within_class_spread_rejects_bad_labels():
     with pytest.raises(ValueError, match="one label per image"):
         gm.within_class_spread(np.zeros((3, 2)), np.array([0, 1]))
-    with pytest.raises(ValueError, match="non-negative integers"):
+    with pytest.raises(ValueError, match="integer class indices"):
         gm.within_class_spread(np.zeros((2, 2)), np.array([0.5, 1.0]))
 
 
@@ -108,7 +108,7 @@ def trained_judge():
     cu.set_seed(0)
     (x_train, y_train), (x_test, y_test) = cu.datasets.load_mnist(verbose=False)
     x_train, y_train = cu.datasets.take_subset(x_train, y_train, 4000)
-    judge = gm.train_judge(cu.datasets.to_float_images(x_train), y_train, epochs=3, batch_size=64)
+    judge = gm.train_judge(cu.datasets.to_float_images(x_train), y_train, num_epochs=3, batch_size=64)
     return judge, cu.datasets.to_float_images(x_test[:500])
 
 
@@ -122,3 +122,61 @@ def test_real_test_digits_score_near_the_top_and_noise_near_one(trained_judge):
     scored_noise = gm.score_samples(judge, noise)
     assert scored_noise["inception_score"] < 1.6
     assert scored_noise["inception_score"] < real["inception_score"] / 4
+
+
+def _global_draws():
+    """One draw from each global random source a helper could disturb."""
+    import random
+
+    import keras
+    import tensorflow as tf
+
+    return (random.random(), float(np.random.random()), float(keras.random.uniform(())),
+            float(tf.random.uniform(())))  # fmt: skip
+
+
+def _tiny_digits(count=256):
+    import course_utils as cu
+
+    (x_train, y_train), _ = cu.datasets.load_mnist(verbose=False)
+    return cu.datasets.to_float_images(x_train[:count]), y_train[:count]
+
+
+def test_train_judge_leaves_the_global_random_state_as_it_was():
+    import keras
+
+    images, labels = _tiny_digits()
+    keras.utils.set_random_seed(7)
+    expected = _global_draws()
+    keras.utils.set_random_seed(7)
+    gm.train_judge(images, labels, num_epochs=2, batch_size=64, seed=3)
+    assert _global_draws() == expected
+
+
+def test_train_judge_is_the_same_for_a_seed_whatever_the_global_seed_and_differs_across_seeds():
+    import keras
+
+    images, labels = _tiny_digits()
+    judges = []
+    for global_seed, seed in [(1, 0), (2, 0), (1, 5)]:
+        keras.utils.set_random_seed(global_seed)
+        judges.append(gm.train_judge(images, labels, num_epochs=1, batch_size=64, seed=seed))
+    first, same_seed, other_seed = ([w.numpy() for w in judge.weights] for judge in judges)
+    for a, b in zip(first, same_seed, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(first[0], other_seed[0])
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"labels": np.zeros((256, 10))}, "labels"),
+    ({"labels": np.zeros(255, dtype=int)}, "one label per image"),
+    ({"labels": np.full(256, 10)}, r"labels in 0 \.\. 9"),
+    ({"num_epochs": 0}, "num_epochs"),
+    ({"epochs": 0}, "num_epochs"),
+    ({"batch_size": 1.5}, "batch_size"),
+    ({"seed": -1}, "seed"),
+])  # fmt: skip
+def test_train_judge_names_the_bad_argument(arguments, message):
+    keywords = {"images": np.zeros((256, 28, 28, 1), np.float32), "labels": np.zeros(256, dtype=int)}
+    with pytest.raises(ValueError, match=message):
+        gm.train_judge(**{**keywords, **arguments})

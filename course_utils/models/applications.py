@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import keras
 
+from .._validation import check_in_range, check_positive_int, check_positive_number
+
 __all__ = ["TimeBudgetSchedule"]
 
 
@@ -44,14 +46,10 @@ class TimeBudgetSchedule(keras.callbacks.Callback):
     def __init__(self, budget_s: float, peak_learning_rate: float, warmup_fraction: float = 0.15,
                  max_steps: int | None = None):  # fmt: skip
         super().__init__()
-        if budget_s <= 0 or peak_learning_rate <= 0 or not 0 <= warmup_fraction < 1:
-            raise ValueError("budget_s and peak_learning_rate must be positive and 0 <= warmup_fraction < 1.")
-        if max_steps is not None and max_steps < 1:
-            raise ValueError(f"max_steps must be at least 1 (or None), got {max_steps}.")
-        self.max_steps = max_steps
-        self.budget_s = float(budget_s)
-        self.peak_learning_rate = float(peak_learning_rate)
-        self.warmup_fraction = float(warmup_fraction)
+        self.budget_s = check_positive_number(budget_s, "budget_s")
+        self.peak_learning_rate = check_positive_number(peak_learning_rate, "peak_learning_rate")
+        self.warmup_fraction = check_in_range(warmup_fraction, "warmup_fraction", 0.0, 1.0, high_open=True)
+        self.max_steps = None if max_steps is None else check_positive_int(max_steps, "max_steps")
         self.elapsed_s = 0.0
         self.steps = 0
         self._start = None

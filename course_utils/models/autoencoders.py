@@ -12,10 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-
-def _check_positive_int(name, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+from .._validation import check_array, check_in_range, check_positive_int, check_seed
 
 
 def add_gaussian_noise(images, std: float = 0.4, seed: int = 0) -> np.ndarray:
@@ -31,10 +28,9 @@ def add_gaussian_noise(images, std: float = 0.4, seed: int = 0) -> np.ndarray:
     -------
     numpy.ndarray of float32, same shape
     """
-    images = np.asarray(images, dtype=np.float32)
-    if std < 0:
-        raise ValueError(f"std must be non-negative, got {std!r}.")
-    noise = np.random.default_rng(seed).normal(0.0, std, size=images.shape).astype(np.float32)
+    images = check_array(images, "images", "add_gaussian_noise").astype(np.float32, copy=False)
+    std = check_in_range(std, "std", 0.0, np.inf)
+    noise = np.random.default_rng(check_seed(seed)).normal(0.0, std, size=images.shape).astype(np.float32)
     return np.clip(images + noise, 0.0, 1.0)
 
 
@@ -66,16 +62,15 @@ class ImagePairs(keras.utils.PyDataset):
 
     def __init__(self, images, batch_size: int = 128, noise_std: float | None = None, seed: int = 0):
         super().__init__()
-        _check_positive_int("batch_size", batch_size)
-        if noise_std is not None and not noise_std >= 0:
-            raise ValueError(f"noise_std must be non-negative or None, got {noise_std!r}.")
-        images = np.asarray(images, dtype=np.float32)
-        if images.ndim < 2 or len(images) == 0:
-            raise ValueError(f"images must be a non-empty batch (N, H, W[, C]), got shape {images.shape}.")
+        batch_size = check_positive_int(batch_size, "batch_size")
+        if noise_std is not None:
+            noise_std = check_in_range(noise_std, "noise_std", 0.0, np.inf)
+        images = check_array(images, "images", "ImagePairs", ndim=(2, 3, 4),
+                             hint="Pass a batch (N, H, W[, C]) or flat rows (N, D).").astype(np.float32, copy=False)  # fmt: skip
         self.images = images
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size
         self.noise_std = noise_std
-        self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(check_seed(seed))
         self._order = self._rng.permutation(len(images))
 
     def __len__(self):

@@ -22,10 +22,10 @@ Notebook 03 writes its recurrent classifiers (SimpleRNN, GRU, LSTM) in the noteb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import keras
 import numpy as np
+
+from .._validation import check_array
 
 __all__ = [
     "ARTICLE_CNN_PARAMS",
@@ -35,33 +35,6 @@ __all__ = [
 
 #: Parameter count of :func:`build_cnn` with its defaults (the article's network).
 ARTICLE_CNN_PARAMS = 93_322
-
-
-def _check_shape(image_shape, allowed_ranks, builder):
-    if not isinstance(image_shape, Sequence) or not all(
-        isinstance(size, (int, np.integer)) and size > 0 for size in image_shape
-    ):
-        raise ValueError(
-            f"{builder}: image_shape must be a tuple of positive ints, got {image_shape!r}."
-        )
-    if len(image_shape) not in allowed_ranks:
-        raise ValueError(
-            f"{builder}: image_shape must have {' or '.join(map(str, allowed_ranks))} entries "
-            f"(no batch axis), got {tuple(image_shape)}."
-        )
-    return tuple(int(size) for size in image_shape)
-
-
-def _check_classes(num_classes, builder):
-    if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
-        raise ValueError(f"{builder}: num_classes must be an int >= 2, got {num_classes!r}.")
-    return int(num_classes)
-
-
-def _check_dropout(dropout, builder):
-    if not 0.0 <= float(dropout) < 1.0:
-        raise ValueError(f"{builder}: dropout is a fraction in [0, 1), got {dropout!r}.")
-    return float(dropout)
 
 
 def build_dense(image_shape=(28, 28, 1), num_classes=10, hidden_units=(128,), dropout=0.0,
@@ -216,9 +189,8 @@ def relu_feature_maps(model, images):
     """
     import keras
 
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4:
-        raise ValueError(f"images must have shape (N, H, W, C), got {images.shape}.")
+    images = check_array(images, "images", "relu_feature_maps", ndim=4,
+                         hint="For one image add a batch axis (image[None]).").astype(np.float32, copy=False)  # fmt: skip
     tensor = keras.ops.convert_to_tensor(images)
     maps = []
     for layer in model.layers:
