@@ -179,6 +179,7 @@ NOT_LEARNER_INPUT = {
     "config.pick": "returns one of two objects, whatever they are",
     "results.results_dir": "no argument", "results.load_metrics": "a folder written by the runner",
     "setup_info.describe_setup": "no argument", "setup_info.show_setup": "no argument",
+    "setup_info.cpu_computes_bfloat16": "a file path for tests; an unreadable one means False",
     "plotting.draw_lstm_cell": "only a Matplotlib axis",
     "explain.find_last_conv_layer": "only a model (a model without a convolution is refused)",
 }  # fmt: skip
