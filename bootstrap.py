@@ -55,7 +55,7 @@ def venv_problem() -> str | None:
     if not python.exists():
         return None if not VENV.exists() else f"{python} is missing"
     probe = subprocess.run([str(python), "-c", "import sys, pip; print('%d.%d' % sys.version_info[:2])"],
-                           capture_output=True, text=True)  # fmt: skip
+                           capture_output=True, text=True)
     if probe.returncode != 0:
         last = (probe.stderr.strip().splitlines() or ["it does not run"])[-1]
         return f"its Python or pip does not work ({last})"
@@ -76,7 +76,7 @@ def create_venv() -> None:
     try:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(venv_python()), "-m", "pip", "--version"], check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+                       stdout=subprocess.DEVNULL)
     except (subprocess.CalledProcessError, OSError):
         shutil.rmtree(VENV, ignore_errors=True)
         sys.exit("Could not create a working .venv (with pip). On Debian/Ubuntu install the venv "
@@ -95,7 +95,7 @@ def install(with_tests: bool) -> None:
         say("environment is up to date")
         return
     say("installing the pinned packages" + (" and the test tools" if with_tests else "")
-        + " (the first time takes a few minutes)")  # fmt: skip
+        + " (the first time takes a few minutes)")
     pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
     requirements = [argument for path in files for argument in ("-r", str(path))]
     subprocess.run(pip + ["--upgrade", "pip"], check=True, stdout=subprocess.DEVNULL)

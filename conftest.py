@@ -70,7 +70,7 @@ def pytest_runtest_makereport(item, call):
     if warnings_seen:
         report.outcome = "failed"
         report.longrepr = ("This notebook cell printed a warning (fix the cause; see conftest.py):\n"
-                           + "\n".join(warnings_seen[:5]))  # fmt: skip
+                           + "\n".join(warnings_seen[:5]))
 
 
 def pytest_configure(config):

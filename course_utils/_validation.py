@@ -48,7 +48,7 @@ def check_choice(value, name: str, choices: Sequence[str]) -> str:
 
 
 def check_array(x, name: str, function: str, ndim: int | Sequence[int] | None = None,
-                hint: str = "") -> np.ndarray:  # fmt: skip
+                hint: str = "") -> np.ndarray:
     """Return ``x`` as a non-empty numeric NumPy array with an allowed number of axes.
 
     Parameters
@@ -66,7 +66,7 @@ def check_array(x, name: str, function: str, ndim: int | Sequence[int] | None = 
     if allowed and x.ndim not in allowed:
         ranks = " or ".join(str(rank) for rank in allowed)
         raise ValueError(f"{function} expects {name} of rank {ranks}, got rank {x.ndim} with shape "
-                         f"{x.shape}.{' ' + hint if hint else ''}")  # fmt: skip
+                         f"{x.shape}.{' ' + hint if hint else ''}")
     if x.size == 0:
         raise ValueError(f"{function} got an empty {name} of shape {x.shape}.")
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
@@ -78,14 +78,14 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, function: str, names=("refere
     """Raise unless two arrays have the same shape."""
     if a.shape != b.shape:
         raise ValueError(f"{function} needs {names[0]} and {names[1]} of equal shapes, "
-                         f"got {a.shape} and {b.shape}.")  # fmt: skip
+                         f"got {a.shape} and {b.shape}.")
 
 
 def check_image_shape(image_shape, name: str = "image_shape") -> tuple[int, int, int]:
     """Return ``(height, width, channels)`` of positive ints (Keras 3's input shape)."""
     if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3:
         raise ValueError(f"{name} must be (height, width, channels), e.g. (28, 28, 1), "
-                         f"got {image_shape!r}.")  # fmt: skip
+                         f"got {image_shape!r}.")
     return tuple(check_positive_int(size, name) for size in image_shape)
 
 
@@ -102,7 +102,7 @@ def check_seed(seed, name: str = "seed") -> int:
 
 
 def check_in_range(value, name: str, low: float, high: float, *, low_open: bool = False,
-                   high_open: bool = False) -> float:  # fmt: skip
+                   high_open: bool = False) -> float:
     """Return ``value`` as a float if it is a number in the interval from ``low`` to ``high``.
 
     ``low_open`` / ``high_open`` exclude the end points; the message writes the interval
@@ -118,14 +118,14 @@ def check_in_range(value, name: str, low: float, high: float, *, low_open: bool 
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name} must be {wanted}, got {value!r}.")
     inside = ((low < value if low_open else low <= value)
-              and (value < high if high_open else value <= high))  # fmt: skip
+              and (value < high if high_open else value <= high))
     if not inside:  # NaN is never inside
         raise ValueError(f"{name} must be {wanted}, got {value!r}.")
     return float(value)
 
 
 def check_labels(labels, name: str, function: str, num_samples: int | None = None,
-                 num_classes: int | None = None) -> np.ndarray:  # fmt: skip
+                 num_classes: int | None = None) -> np.ndarray:
     """Return class labels as an int64 array of shape ``(N,)``.
 
     Accepts integer arrays of shape ``(N,)`` or ``(N, 1)`` (as some loaders give them);
@@ -137,17 +137,17 @@ def check_labels(labels, name: str, function: str, num_samples: int | None = Non
         labels = labels[:, 0]
     if labels.ndim != 1:
         raise ValueError(f"{function} expects {name} of shape (N,), one class index per image, "
-                         f"got shape {labels.shape}.")  # fmt: skip
+                         f"got shape {labels.shape}.")
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"{function} expects integer class indices in {name}, got dtype {labels.dtype}"
-                         " (one-hot labels: take argmax(axis=1) first).")  # fmt: skip
+                         " (one-hot labels: take argmax(axis=1) first).")
     if num_samples is not None and len(labels) != num_samples:
         raise ValueError(f"{function} needs one label per image: {num_samples} images but "
-                         f"{len(labels)} {name}.")  # fmt: skip
+                         f"{len(labels)} {name}.")
     if labels.size and (labels.min() < 0 or (num_classes is not None and labels.max() >= num_classes)):
         allowed = f"0 .. {num_classes - 1}" if num_classes is not None else "0 or more"
         raise ValueError(f"{function} expects {name} in {allowed}, got values from {labels.min()} "
-                         f"to {labels.max()}.")  # fmt: skip
+                         f"to {labels.max()}.")
     return labels.astype(np.int64)
 
 
@@ -161,15 +161,15 @@ def check_boxes(boxes, name: str) -> np.ndarray:
         array = np.asarray(boxes, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be numbers of shape (N, 4) as (x_min, y_min, x_max, y_max), "
-                         f"got {boxes!r}.") from None  # fmt: skip
+                         f"got {boxes!r}.") from None
     if array.ndim == 1 and array.size == 0:
         array = array.reshape(0, 4)
     if array.ndim != 2 or array.shape[1] != 4:
         raise ValueError(f"{name} must have shape (N, 4) as (x_min, y_min, x_max, y_max), "
-                         f"got {array.shape}.")  # fmt: skip
+                         f"got {array.shape}.")
     if np.any(array[:, 2] < array[:, 0]) or np.any(array[:, 3] < array[:, 1]):
         raise ValueError(f"{name} has a box with x_max < x_min or y_max < y_min; boxes are "
-                         "(x_min, y_min, x_max, y_max).")  # fmt: skip
+                         "(x_min, y_min, x_max, y_max).")
     return array
 
 
@@ -180,10 +180,10 @@ def check_entries(entries, name: str, keys: Sequence[str], function: str) -> lis
     """
     if isinstance(entries, (str, bytes, dict)) or not isinstance(entries, Sequence):
         raise ValueError(f"{function} expects {name} as a list with one dict per image, "
-                         f"got {type(entries).__name__}.")  # fmt: skip
+                         f"got {type(entries).__name__}.")
     for index, entry in enumerate(entries):
         missing = [key for key in keys if not isinstance(entry, dict) or key not in entry]
         if missing:
             raise ValueError(f"{function}: {name}[{index}] must be a dict with keys "
-                             f"{', '.join(map(repr, keys))}; missing {', '.join(map(repr, missing))}.")  # fmt: skip
+                             f"{', '.join(map(repr, keys))}; missing {', '.join(map(repr, missing))}.")
     return list(entries)

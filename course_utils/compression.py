@@ -39,7 +39,7 @@ QUANTISATION_MODES = ("float", "dynamic", "int8")
 
 
 def convert_to_tflite(model, mode: str = "float", representative_images=None,
-                      num_calibration: int = 200) -> bytes:  # fmt: skip
+                      num_calibration: int = 200) -> bytes:
     """Convert a Keras model to a TensorFlow Lite flat buffer.
 
     Parameters
@@ -66,9 +66,9 @@ def convert_to_tflite(model, mode: str = "float", representative_images=None,
     if mode == "int8":
         if representative_images is None:
             raise ValueError("mode='int8' needs representative_images (e.g. some training images) "
-                             "to calibrate the activation ranges.")  # fmt: skip
+                             "to calibrate the activation ranges.")
         representative_images = check_array(representative_images, "representative_images",
-                                            "convert_to_tflite")  # fmt: skip
+                                            "convert_to_tflite")
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
@@ -128,7 +128,7 @@ def make_interpreter(model_content: bytes, batch_size: int | None = None):
 def _check_model_content(model_content, function: str) -> None:
     if not isinstance(model_content, (bytes, bytearray)) or not model_content:
         raise TypeError(f"{function} expects model_content as the bytes of a .tflite model (what "
-                        f"convert_to_tflite returns), got {type(model_content).__name__}.")  # fmt: skip
+                        f"convert_to_tflite returns), got {type(model_content).__name__}.")
 
 
 def _quantise_input(images, details):
@@ -178,7 +178,7 @@ def tflite_predict(model_content: bytes, images, batch_size: int = 250) -> np.nd
         interpreter.set_tensor(input_details["index"], _quantise_input(chunk, input_details))
         interpreter.invoke()
         outputs.append(_dequantise_output(interpreter.get_tensor(output_details["index"]),
-                                          output_details))  # fmt: skip
+                                          output_details))
     return np.concatenate(outputs)
 
 

@@ -215,12 +215,12 @@ def read_cifar10_folder(folder: str | os.PathLike):
 
     def read_batch(name):
         batch = pickle.loads(_read_verified_bytes(folder, name, CIFAR10_SHA256[name]),
-                             encoding="bytes")  # fmt: skip
+                             encoding="bytes")
         images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
         return images.transpose(0, 2, 3, 1), np.asarray(batch[b"labels"], dtype=np.uint8)
 
     meta = pickle.loads(_read_verified_bytes(folder, "batches.meta", CIFAR10_SHA256["batches.meta"]),
-                        encoding="bytes")  # fmt: skip
+                        encoding="bytes")
     class_names = tuple(name.decode() for name in meta[b"label_names"])
     parts = [read_batch(f"data_batch_{index}") for index in range(1, 6)]
     x_train = np.concatenate([images for images, _ in parts])

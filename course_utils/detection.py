@@ -87,7 +87,7 @@ def _ink_box(digit: np.ndarray, threshold: float = 0.25):
 def make_digit_scenes(digits, labels, num_scenes: int, image_size: int = 64,
                       max_digits: int = 4, digit_sizes=(16, 32), max_overlap: float = 0.1,
                       seed: int = 0, with_masks: bool = False,
-                      mask_threshold: float = 0.5) -> DigitScenes:  # fmt: skip
+                      mask_threshold: float = 0.5) -> DigitScenes:
     """Paste real MNIST digits into scenes, with their ground-truth boxes.
 
     Parameters
@@ -124,7 +124,7 @@ def make_digit_scenes(digits, labels, num_scenes: int, image_size: int = 64,
     from skimage.transform import resize
 
     digits = check_array(digits, "digits", "make_digit_scenes", ndim=3,
-                         hint="Pass the uint8 images (N, 28, 28) of load_mnist.")  # fmt: skip
+                         hint="Pass the uint8 images (N, 28, 28) of load_mnist.")
     if digits.dtype != np.uint8:
         raise ValueError(f"make_digit_scenes expects digits as uint8 pixels 0-255, got dtype {digits.dtype}.")
     labels = check_labels(labels, "labels", "make_digit_scenes", num_samples=len(digits))
@@ -149,7 +149,7 @@ def make_digit_scenes(digits, labels, num_scenes: int, image_size: int = 64,
             choice = int(rng.integers(len(digits)))
             side = int(rng.integers(low, high + 1))
             patch = resize(digits[choice].astype(np.float32) / 255.0, (side, side),
-                           order=1, anti_aliasing=side < digits.shape[1])  # fmt: skip
+                           order=1, anti_aliasing=side < digits.shape[1])
             ink = _ink_box(patch)
             if ink is None:
                 continue
@@ -196,7 +196,7 @@ def encode_targets(boxes_per_image, classes_per_image, image_size: int, grid_siz
         raise ValueError(f"image_size {image_size} must be a multiple of grid_size {grid_size}.")
     if len(boxes_per_image) != len(classes_per_image):
         raise ValueError(f"encode_targets needs one entry of classes_per_image per image: "
-                         f"{len(boxes_per_image)} boxes_per_image but {len(classes_per_image)} classes_per_image.")  # fmt: skip
+                         f"{len(boxes_per_image)} boxes_per_image but {len(classes_per_image)} classes_per_image.")
     cell = image_size / grid_size
     targets = np.zeros((len(boxes_per_image), grid_size, grid_size, 6), dtype=np.float32)
     for index, (boxes, classes) in enumerate(zip(boxes_per_image, classes_per_image, strict=False)):
@@ -204,7 +204,7 @@ def encode_targets(boxes_per_image, classes_per_image, image_size: int, grid_siz
         classes = np.asarray(classes).reshape(-1)
         if len(classes) != len(boxes):
             raise ValueError(f"encode_targets: boxes_per_image[{index}] has {len(boxes)} boxes but "
-                             f"classes_per_image[{index}] has {len(classes)} classes.")  # fmt: skip
+                             f"classes_per_image[{index}] has {len(classes)} classes.")
         areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
         for k in np.argsort(areas):  # small first, so a larger box in the same cell overwrites
             x_min, y_min, x_max, y_max = boxes[k]
@@ -213,7 +213,7 @@ def encode_targets(boxes_per_image, classes_per_image, image_size: int, grid_siz
             row = min(int(center_y // cell), grid_size - 1)
             targets[index, row, col] = [1.0, center_x / cell - col, center_y / cell - row,
                                         (x_max - x_min) / image_size, (y_max - y_min) / image_size,
-                                        int(classes[k])]  # fmt: skip
+                                        int(classes[k])]
     return targets
 
 
@@ -273,15 +273,15 @@ def draw_detections(ax, image, boxes, classes=None, scores=None, color="lime", t
     for name, values in (("classes", classes), ("scores", scores)):
         if values is not None and np.asarray(values).reshape(-1).shape[0] != len(boxes):
             raise ValueError(f"draw_detections needs one of {name} per box: {len(boxes)} boxes, "
-                             f"{np.asarray(values).reshape(-1).shape[0]} {name}.")  # fmt: skip
+                             f"{np.asarray(values).reshape(-1).shape[0]} {name}.")
     ax.imshow(image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image,
-              cmap="gray")  # fmt: skip
+              cmap="gray")
     for box in true_boxes:
         ax.add_patch(Rectangle(box[:2], box[2] - box[0], box[3] - box[1], fill=False,
-                               edgecolor="white", linestyle="--", linewidth=1))  # fmt: skip
+                               edgecolor="white", linestyle="--", linewidth=1))
     for k, box in enumerate(boxes):
         ax.add_patch(Rectangle(box[:2], box[2] - box[0], box[3] - box[1], fill=False,
-                               edgecolor=color, linewidth=1.5))  # fmt: skip
+                               edgecolor=color, linewidth=1.5))
         text = "" if classes is None else str(int(np.asarray(classes)[k]))
         if scores is not None:
             text += f" {float(np.asarray(scores)[k]):.2f}"
@@ -329,14 +329,14 @@ def pycocotools_map50(predictions, ground_truths) -> float:
     for image_id, (pred, truth) in enumerate(zip(predictions, ground_truths, strict=True), start=1):
         images.append({"id": image_id})
         for box, cls in zip(np.asarray(truth["boxes"], float).reshape(-1, 4), np.asarray(truth["classes"]).reshape(-1),
-                            strict=True):  # fmt: skip
+                            strict=True):
             width, height = box[2] - box[0], box[3] - box[1]
             categories.add(int(cls) + 1)
             annotations.append({"id": len(annotations) + 1, "image_id": image_id, "category_id": int(cls) + 1,
                                 "bbox": [float(box[0]), float(box[1]), float(width), float(height)],
-                                "area": float(width * height), "iscrowd": 0})  # fmt: skip
+                                "area": float(width * height), "iscrowd": 0})
         for box, score, cls in zip(np.asarray(pred["boxes"], float).reshape(-1, 4), np.asarray(pred["scores"]).reshape(-1),
-                                   np.asarray(pred["classes"]).reshape(-1), strict=True):  # fmt: skip
+                                   np.asarray(pred["classes"]).reshape(-1), strict=True):
             categories.add(int(cls) + 1)
             results.append({"image_id": image_id, "category_id": int(cls) + 1, "score": float(score),
                             "bbox": [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])]})
@@ -345,7 +345,7 @@ def pycocotools_map50(predictions, ground_truths) -> float:
     with contextlib.redirect_stdout(io.StringIO()):
         coco_truth = COCO()
         coco_truth.dataset = {"images": images, "annotations": annotations,
-                              "categories": [{"id": k} for k in sorted(categories)]}  # fmt: skip
+                              "categories": [{"id": k} for k in sorted(categories)]}
         coco_truth.createIndex()
         evaluation = COCOeval(coco_truth, coco_truth.loadRes(results), "bbox")
         evaluation.params.iouThrs = np.array([0.5])

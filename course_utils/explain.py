@@ -51,7 +51,7 @@ __all__ = [
 def _check_images(images, model, function: str):
     images = check_array(images, "images", function, ndim=4,
                          hint="For one image add a batch axis (image[np.newaxis]); for grey "
-                              "images a channel axis.").astype(np.float32, copy=False)  # fmt: skip
+                              "images a channel axis.").astype(np.float32, copy=False)
     expected = tuple(model.input_shape[1:])
     if images.ndim != len(expected) + 1 or any(
         size is not None and size != got for size, got in zip(expected, images.shape[1:], strict=False)
@@ -68,7 +68,7 @@ def _is_softmax_dense(layer) -> bool:
 
     activation = getattr(layer, "activation", None)
     return isinstance(layer, keras.layers.Dense) and activation in (
-        keras.activations.softmax, keras.activations.get("softmax"))  # fmt: skip
+        keras.activations.softmax, keras.activations.get("softmax"))
 
 
 def _dense_logits(layer, features):
@@ -223,7 +223,7 @@ def grad_cam(model, images, class_index=None, layer_name: str | None = None) -> 
 
 
 def occlusion_map(model, images, class_index=None, patch_size: int = 4, stride: int = 2,
-                  fill_value: float = 0.0, batch_size: int = 512) -> np.ndarray:  # fmt: skip
+                  fill_value: float = 0.0, batch_size: int = 512) -> np.ndarray:
     """Occlusion sensitivity: the fall of the class probability when a patch is hidden.
 
     A ``patch_size`` x ``patch_size`` square of ``fill_value`` slides over the
@@ -333,7 +333,7 @@ def channel_weights(gradients) -> np.ndarray:
         alpha_k = mean over the h x w positions of d score / d A_k.
     """
     gradients = check_array(gradients, "gradients", "channel_weights", ndim=4,
-                            hint="Expected (N, h, w, K).").astype(np.float32, copy=False)  # fmt: skip
+                            hint="Expected (N, h, w, K).").astype(np.float32, copy=False)
     return gradients.mean(axis=(1, 2))
 
 

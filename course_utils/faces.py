@@ -29,22 +29,22 @@ def _as_corner_boxes(boxes, image_shape, function: str) -> np.ndarray:
     boxes = np.asarray(boxes, dtype=np.float64) if len(boxes) else np.zeros((0, 4))
     if boxes.ndim != 2 or boxes.shape[1] != 4:
         raise ValueError(f"{function} expects boxes of shape (K, 4) as (x_min, y_min, x_max, y_max), "
-                         f"got shape {boxes.shape}.")  # fmt: skip
+                         f"got shape {boxes.shape}.")
     if not np.all(np.isfinite(boxes)):
         raise ValueError(f"{function} got a box with a non-finite coordinate: {boxes.tolist()}.")
     if np.any(boxes[:, 2] <= boxes[:, 0]) or np.any(boxes[:, 3] <= boxes[:, 1]):
         raise ValueError(f"{function} got a box with x_max <= x_min or y_max <= y_min: {boxes.tolist()}; boxes are "
-                         "(x_min, y_min, x_max, y_max), not (row, col, height, width).")  # fmt: skip
+                         "(x_min, y_min, x_max, y_max), not (row, col, height, width).")
     height, width = image_shape[:2]
     outside = (boxes[:, 2] <= 0) | (boxes[:, 3] <= 0) | (boxes[:, 0] >= width) | (boxes[:, 1] >= height)
     if np.any(outside):
         raise ValueError(f"{function} got a box outside the {height}x{width} image: "
-                         f"{boxes[outside].tolist()} (boxes are (x_min, y_min, x_max, y_max)).")  # fmt: skip
+                         f"{boxes[outside].tolist()} (boxes are (x_min, y_min, x_max, y_max)).")
     return boxes
 
 
 def detect_faces(image, scale_factor: float = 1.2, step_ratio: float = 1.0,
-                 min_size=(60, 60), max_size=(300, 300)) -> np.ndarray:  # fmt: skip
+                 min_size=(60, 60), max_size=(300, 300)) -> np.ndarray:
     """Find frontal faces with scikit-image's LBP cascade (works offline).
 
     Parameters
@@ -77,7 +77,7 @@ def detect_faces(image, scale_factor: float = 1.2, step_ratio: float = 1.0,
     detector = feature.Cascade(data.lbp_frontal_face_cascade_filename())
     found = detector.detect_multi_scale(img=img_as_float(image), scale_factor=scale_factor,
                                         step_ratio=step_ratio, min_size=min_size,
-                                        max_size=max_size)  # fmt: skip
+                                        max_size=max_size)
     # scikit-image gives (r, c, height, width): top row, left column and the size
     boxes = [(box["c"], box["r"], box["c"] + box["width"], box["r"] + box["height"]) for box in found]
     return np.array(boxes, dtype=np.int64).reshape(-1, 4)
@@ -108,7 +108,7 @@ def blur_regions(image, boxes, sigma: float = 12.0, margin: float = 0.2) -> np.n
     boxes = _as_corner_boxes(boxes, image.shape, "blur_regions")
     check_positive_number(sigma, "sigma")
     if (isinstance(margin, bool) or not isinstance(margin, (int, float, np.integer, np.floating))
-            or not np.isfinite(margin) or margin < 0):  # fmt: skip
+            or not np.isfinite(margin) or margin < 0):
         raise ValueError(f"margin must be a number >= 0, got {margin!r}.")
     blurred = image.copy()
     height, width = image.shape[:2]
@@ -121,7 +121,7 @@ def blur_regions(image, boxes, sigma: float = 12.0, margin: float = 0.2) -> np.n
         patch = image[top:bottom, left:right].astype(np.float64)
         sigmas = (sigma, sigma) + (0,) * (patch.ndim - 2)
         blurred[top:bottom, left:right] = np.clip(gaussian_filter(patch, sigmas), 0,
-                                                  255 if image.dtype == np.uint8 else np.inf)  # fmt: skip
+                                                  255 if image.dtype == np.uint8 else np.inf)
     return blurred
 
 
@@ -173,7 +173,7 @@ class FaceScenes:
 
 def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
                      face_sizes=(32, 56), max_faces: int = 3, seed: int = 0,
-                     face_region=None) -> FaceScenes:  # fmt: skip
+                     face_region=None) -> FaceScenes:
     """Paste real face photos at random places and sizes into crops of real photos.
 
     Each scene is a random ``scene_size x scene_size`` crop of one of the
@@ -219,9 +219,9 @@ def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
         raise ValueError(f"backgrounds must be grey (H, W) photos at least {scene_size} pixels on each side.")
     crop_height, crop_width = faces.shape[1:]
     region_top, region_left, region_bottom, region_right = (face_region if face_region is not None
-                                                            else (0, 0, crop_height, crop_width))  # fmt: skip
+                                                            else (0, 0, crop_height, crop_width))
     if not (0 <= region_top < region_bottom <= crop_height and 0 <= region_left < region_right <= crop_width
-            and region_bottom - region_top == region_right - region_left):  # fmt: skip
+            and region_bottom - region_top == region_right - region_left):
         raise ValueError(f"face_region {face_region} must be a square (top, left, bottom, right) inside the "
                          f"{crop_height}x{crop_width} face photos.")
     region_side = region_bottom - region_top
@@ -247,11 +247,11 @@ def make_face_scenes(faces, backgrounds, num_scenes: int, scene_size: int = 128,
             y0 = int(rng.integers(0, scene_size - paste_height + 1))
             pasted = np.array([x0, y0, x0 + paste_width, y0 + paste_height], dtype=np.float64)
             if any(min(pasted[2], p[2]) > max(pasted[0], p[0]) and min(pasted[3], p[3]) > max(pasted[1], p[1])
-                   for p in pasted_areas):  # fmt: skip
+                   for p in pasted_areas):
                 continue
             face = faces[int(rng.integers(len(faces)))]
             scene[y0 : y0 + paste_height, x0 : x0 + paste_width] = resize(face, (paste_height, paste_width), order=1,
-                                                                          anti_aliasing=zoom < 1)  # fmt: skip
+                                                                          anti_aliasing=zoom < 1)
             box_x0, box_y0 = x0 + round(region_left * zoom), y0 + round(region_top * zoom)
             boxes.append(np.array([box_x0, box_y0, box_x0 + side, box_y0 + side], dtype=np.float64))
             pasted_areas.append(pasted)

@@ -26,7 +26,7 @@ from ._validation import (
 
 def _as_probabilities(probabilities, function: str) -> np.ndarray:
     probabilities = check_array(probabilities, "probabilities", function, ndim=2,
-                                hint="Pass (N, num_classes) softmax outputs.").astype(np.float64, copy=False)  # fmt: skip
+                                hint="Pass (N, num_classes) softmax outputs.").astype(np.float64, copy=False)
     if np.any(probabilities < -1e-6) or not np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-3):
         raise ValueError(
             "each row of probabilities must be a distribution (non-negative, summing to 1): "
@@ -98,7 +98,7 @@ def score_samples(classifier, images, batch_size: int = 500, threshold: float = 
         ``class_counts`` (array of shape (K,)) and ``probabilities`` (N, K).
     """
     images = check_array(images, "images", "score_samples", ndim=4,
-                         hint="Use images[..., None] for a channel axis.").astype(np.float32, copy=False)  # fmt: skip
+                         hint="Use images[..., None] for a channel axis.").astype(np.float32, copy=False)
     batch_size = check_positive_int(batch_size, "batch_size")
     threshold = check_in_range(threshold, "threshold", 0.0, 1.0, high_open=True)
     probabilities = np.asarray(classifier.predict(images, batch_size=batch_size, verbose=0))
@@ -181,7 +181,7 @@ def within_class_spread(images, labels, num_classes: int | None = None) -> np.nd
     if num_classes is not None:
         num_classes = check_positive_int(num_classes, "num_classes")
     labels = check_labels(labels, "labels", "within_class_spread", num_samples=len(images),
-                          num_classes=num_classes)  # fmt: skip
+                          num_classes=num_classes)
     if num_classes is None:
         num_classes = int(labels.max()) + 1
     flat = images.reshape(len(images), -1)
@@ -243,7 +243,7 @@ def frechet_distance(features_a, features_b) -> float:
     middle_eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2)
     trace_sqrt_product = np.sum(np.sqrt(np.clip(middle_eigenvalues, 0.0, None)))
     distance = (mean_difference @ mean_difference + np.trace(covariance_a) + np.trace(covariance_b)
-                - 2.0 * trace_sqrt_product)  # fmt: skip
+                - 2.0 * trace_sqrt_product)
     return float(max(distance, 0.0))
 
 
@@ -269,7 +269,7 @@ def _build_with_local_seeds(builder, rng: np.random.Generator, **options):
             variable = getattr(layer, attribute.removesuffix("_initializer"), None)
             if (not attribute.endswith("_initializer") or variable is None
                     or not isinstance(initializer, keras.initializers.Initializer)
-                    or "seed" not in initializer.get_config()):  # fmt: skip
+                    or "seed" not in initializer.get_config()):
                 continue
             config = {**initializer.get_config(), "seed": int(rng.integers(2**31 - 1))}
             fresh = initializer.__class__.from_config(config)
@@ -301,7 +301,7 @@ def _shuffled_batches(images, labels, batch_size: int, rng: np.random.Generator)
 
 
 def train_judge(images, labels, num_epochs: int = 2, batch_size: int = 128, seed: int = 42, *,
-                epochs: int | None = None):  # fmt: skip
+                epochs: int | None = None):
     """Train the digit classifier that judges generated digits in notebooks 05_1 and 05_2.
 
     One recipe, so that both notebooks score their generators with the same
@@ -334,10 +334,10 @@ def train_judge(images, labels, num_epochs: int = 2, batch_size: int = 128, seed
     from .models.classifiers import build_cnn
 
     images = check_array(images, "images", "train_judge", ndim=4,
-                         hint="Use cu.datasets.to_float_images(x) first.").astype(np.float32, copy=False)  # fmt: skip
+                         hint="Use cu.datasets.to_float_images(x) first.").astype(np.float32, copy=False)
     if images.shape[1:] != (28, 28, 1):
         raise ValueError(f"train_judge expects images of shape (N, 28, 28, 1), got {images.shape}: "
-                         "use cu.datasets.to_float_images(x) first.")  # fmt: skip
+                         "use cu.datasets.to_float_images(x) first.")
     labels = check_labels(labels, "labels", "train_judge", num_samples=len(images), num_classes=10)
     if epochs is not None:  # the former name of num_epochs
         num_epochs = epochs
@@ -347,5 +347,5 @@ def train_judge(images, labels, num_epochs: int = 2, batch_size: int = 128, seed
     judge = _build_with_local_seeds(build_cnn, rng, name="judge")
     judge.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     judge.fit(_shuffled_batches(images, labels, batch_size, rng), epochs=num_epochs, shuffle=False,
-              verbose=2)  # fmt: skip
+              verbose=2)
     return judge

@@ -88,7 +88,7 @@ def match_detections(pred_boxes, pred_scores, true_boxes, iou_threshold: float =
     scores = np.asarray(pred_scores, dtype=np.float64).reshape(-1)
     if len(scores) != len(pred_boxes):
         raise ValueError(f"match_detections needs one of pred_scores per box: {len(pred_boxes)} "
-                         f"pred_boxes but {len(scores)} pred_scores.")  # fmt: skip
+                         f"pred_boxes but {len(scores)} pred_scores.")
     iou_threshold = check_in_range(iou_threshold, "iou_threshold", 0.0, 1.0)
     is_true_positive = np.zeros(len(pred_boxes), dtype=bool)
     if len(true_boxes) == 0 or len(pred_boxes) == 0:
@@ -137,7 +137,7 @@ def average_precision(recall, precision, method: str = "all-points") -> float:
 
 
 def mean_average_precision(predictions, ground_truths, iou_threshold: float = 0.5,
-                           method: str = "all-points", return_per_class: bool = False):  # fmt: skip
+                           method: str = "all-points", return_per_class: bool = False):
     """Mean average precision over classes (VOC-style mAP at ``iou_threshold``).
 
     Parameters
@@ -159,11 +159,11 @@ def mean_average_precision(predictions, ground_truths, iou_threshold: float = 0.
         The mean over classes that have at least one ground-truth box.
     """
     predictions = check_entries(predictions, "predictions", ("boxes", "scores", "classes"),
-                                "mean_average_precision")  # fmt: skip
+                                "mean_average_precision")
     ground_truths = check_entries(ground_truths, "ground_truths", ("boxes", "classes"), "mean_average_precision")
     if len(predictions) != len(ground_truths):
         raise ValueError(f"{len(predictions)} prediction entries but {len(ground_truths)} "
-                         "ground-truth entries: give one of each per image.")  # fmt: skip
+                         "ground-truth entries: give one of each per image.")
     iou_threshold = check_in_range(iou_threshold, "iou_threshold", 0.0, 1.0)
     method = check_choice(method, "method", ("all-points", "coco101"))
     classes = sorted({int(c) for truth in ground_truths for c in np.asarray(truth["classes"]).reshape(-1)})

@@ -83,7 +83,7 @@ def _check_padding(padding) -> str:
 def _check_images(x, function: str) -> np.ndarray:
     return check_array(x, "x", function, ndim=4,
                        hint="(batch, height, width, channels): for one grey image of shape (H, W) "
-                            "pass image[None, :, :, None].")  # fmt: skip
+                            "pass image[None, :, :, None].")
 
 
 def _float_dtype(*arrays) -> np.dtype:
@@ -213,7 +213,7 @@ def receptive_field(layers: Sequence) -> list[dict]:
         field += (kernel_size - 1) * jump
         jump *= stride
         rows.append({"layer": name, "kernel_size": kernel_size, "stride": stride,
-                     "receptive_field": field, "jump": jump})  # fmt: skip
+                     "receptive_field": field, "jump": jump})
     return rows
 
 
@@ -296,7 +296,7 @@ def conv2d(x, kernel, bias=None, stride=1, padding: str = "valid") -> np.ndarray
         stride, an unknown padding, or a kernel larger than a "valid" input.
     """
     x, kernel, bias, (stride_rows, stride_cols) = _prepare_conv(x, kernel, bias, stride, padding,
-                                                                "conv2d")  # fmt: skip
+                                                                "conv2d")
     kernel_height, kernel_width, in_channels, out_channels = kernel.shape
     # windows: (batch, out_h, out_w, in_channels, kh, kw), a view (no copy yet)
     windows = sliding_window_view(x, (kernel_height, kernel_width), axis=(1, 2))
@@ -322,7 +322,7 @@ def conv2d_loop(x, kernel, bias=None, stride=1, padding: str = "valid") -> np.nd
     Parameters and return value are those of :func:`conv2d`.
     """
     x, kernel, bias, (stride_rows, stride_cols) = _prepare_conv(x, kernel, bias, stride, padding,
-                                                                "conv2d_loop")  # fmt: skip
+                                                                "conv2d_loop")
     kernel_height, kernel_width, in_channels, out_channels = kernel.shape
     batch, height, width = x.shape[:3]
     out_height = (height - kernel_height) // stride_rows + 1
@@ -361,7 +361,7 @@ def conv2d_single(image, kernel, stride=1, padding: str = "valid") -> np.ndarray
             f"{image.shape} and {kernel.shape}; use conv2d for batches and channels."
         )
     return conv2d(image[None, :, :, None], kernel[:, :, None, None], stride=stride,
-                  padding=padding)[0, :, :, 0]  # fmt: skip
+                  padding=padding)[0, :, :, 0]
 
 
 # --------------------------------------------------------------------------- pooling

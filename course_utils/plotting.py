@@ -21,7 +21,7 @@ def _as_display_image(image: np.ndarray) -> np.ndarray:
 
 
 def plot_image_grid(images, titles=None, true_labels=None, predicted_labels=None,
-                    class_names=None, num_columns=8, cell_size=1.4, cmap="gray", suptitle=None):  # fmt: skip
+                    class_names=None, num_columns=8, cell_size=1.4, cmap="gray", suptitle=None):
     """Show images in a grid, optionally titled with true and predicted labels.
 
     Parameters
@@ -46,12 +46,12 @@ def plot_image_grid(images, titles=None, true_labels=None, predicted_labels=None
     import matplotlib.pyplot as plt
 
     images = check_array(images, "images", "plot_image_grid", ndim=(3, 4),
-                         hint="Pass a batch (N, H, W[, C]); for one image use image[None].")  # fmt: skip
+                         hint="Pass a batch (N, H, W[, C]); for one image use image[None].")
     num_images = len(images)
     num_columns = check_positive_int(num_columns, "num_columns")
     cell_size = check_positive_number(cell_size, "cell_size")
     for name, labels in (("titles", titles), ("true_labels", true_labels),
-                         ("predicted_labels", predicted_labels)):  # fmt: skip
+                         ("predicted_labels", predicted_labels)):
         if labels is not None and len(labels) != num_images:
             raise ValueError(f"{name} has {len(labels)} entries for {num_images} images.")
 
@@ -61,7 +61,7 @@ def plot_image_grid(images, titles=None, true_labels=None, predicted_labels=None
     num_columns = max(1, min(num_columns, num_images))
     num_rows = int(np.ceil(num_images / num_columns))
     figure, axes = plt.subplots(num_rows, num_columns, squeeze=False,
-                                figsize=(cell_size * num_columns, cell_size * num_rows + 0.3))  # fmt: skip
+                                figsize=(cell_size * num_columns, cell_size * num_rows + 0.3))
     for index, axis in enumerate(axes.flat):
         axis.set_xticks([])
         axis.set_yticks([])
@@ -143,7 +143,7 @@ def confusion_matrix(true_labels, predicted_labels, num_classes: int | None = No
         num_classes = check_positive_int(num_classes, "num_classes")
     true_labels = check_labels(true_labels, "true_labels", "confusion_matrix", num_classes=num_classes)
     predicted_labels = check_labels(predicted_labels, "predicted_labels", "confusion_matrix",
-                                    num_samples=len(true_labels), num_classes=num_classes)  # fmt: skip
+                                    num_samples=len(true_labels), num_classes=num_classes)
     if num_classes is None:
         num_classes = int(max(true_labels.max(initial=0), predicted_labels.max(initial=0))) + 1
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
@@ -179,7 +179,7 @@ def plot_confusion_matrix(true_labels, predicted_labels, class_names=None, norma
             text = f"{shown[i, j]:.2f}" if normalize else str(counts[i, j])
             dark = shown[i, j] > 0.5 * shown.max()
             axis.text(j, i, text, ha="center", va="center", fontsize=7,
-                      color="white" if dark else "black")  # fmt: skip
+                      color="white" if dark else "black")
     axis.set_xticks(range(len(names)), names, rotation=45, ha="right")
     axis.set_yticks(range(len(names)), names)
     axis.set_xlabel("predicted")
@@ -212,11 +212,11 @@ def draw_lstm_cell(axis=None):
 
     def box(x, y, text, colour):
         axis.text(x, y, text, ha="center", va="center", fontsize=10,
-                  bbox={"boxstyle": "round,pad=0.35", "facecolor": colour, "edgecolor": "black"})  # fmt: skip
+                  bbox={"boxstyle": "round,pad=0.35", "facecolor": colour, "edgecolor": "black"})
 
     def circle(x, y, text):
         axis.text(x, y, text, ha="center", va="center", fontsize=12,
-                  bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "black"})  # fmt: skip
+                  bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "black"})
 
     # the cell state c runs along the top: forget (x), then add (+)
     axis.annotate("", xy=(3.0, 4.3), xytext=(0.3, 4.3), arrowprops=arrow)
@@ -233,7 +233,7 @@ def draw_lstm_cell(axis=None):
     gates = [(2.2, "forget gate\n" + r"$f=\sigma(\cdot)$", "#f4cccc"),
              (4.0, "input gate\n" + r"$i=\sigma(\cdot)$", "#d9ead3"),
              (5.6, "candidate\n" + r"$g=\tanh(\cdot)$", "#d9ead3"),
-             (7.4, "output gate\n" + r"$o=\sigma(\cdot)$", "#cfe2f3")]  # fmt: skip
+             (7.4, "output gate\n" + r"$o=\sigma(\cdot)$", "#cfe2f3")]
     for x, text, colour in gates:
         axis.annotate("", xy=(x, 1.7), xytext=(x, 0.9), arrowprops=arrow)
         box(x, 2.1, text, colour)

@@ -79,7 +79,7 @@ def poisson_batches(images, labels, sampling_rate: float, seed: int = 0):
     labels = check_array(labels, "labels", "poisson_batches")
     if len(images) != len(labels):
         raise ValueError(f"poisson_batches: images and labels differ in length: {len(images)} vs "
-                         f"{len(labels)} (one label per image).")  # fmt: skip
+                         f"{len(labels)} (one label per image).")
     sampling_rate = check_in_range(sampling_rate, "sampling_rate", 0.0, 1.0, low_open=True)
     rng = np.random.default_rng(check_seed(seed))
 
@@ -92,12 +92,12 @@ def poisson_batches(images, labels, sampling_rate: float, seed: int = 0):
             yield images[chosen], labels[chosen]
 
     signature = (tf.TensorSpec((None,) + images.shape[1:], tf.as_dtype(images.dtype)),
-                 tf.TensorSpec((None,) + labels.shape[1:], tf.as_dtype(labels.dtype)))  # fmt: skip
+                 tf.TensorSpec((None,) + labels.shape[1:], tf.as_dtype(labels.dtype)))
     return tf.data.Dataset.from_generator(generate, output_signature=signature)
 
 
 def compute_epsilon(noise_multiplier: float, sampling_rate: float, num_steps: int,
-                    delta: float = 1e-5, accountant: str = "rdp") -> float:  # fmt: skip
+                    delta: float = 1e-5, accountant: str = "rdp") -> float:
     """Epsilon of DP-SGD after ``num_steps`` Poisson-sampled Gaussian steps (``dp-accounting``).
 
     Parameters
@@ -219,7 +219,7 @@ def best_threshold(member_losses, nonmember_losses) -> float:
 
 
 def chance_advantage(calibration_members, calibration_nonmembers, members, nonmembers,
-                     trials: int = 1000, quantile: float = 0.95, seed: int = 0) -> float:  # fmt: skip
+                     trials: int = 1000, quantile: float = 0.95, seed: int = 0) -> float:
     """Chance level of the calibrated attack: its advantage when membership is meaningless.
 
     Shuffles the member / non-member labels within the calibration set and

@@ -25,16 +25,16 @@ def describe_setup() -> str:
 
         backend_version = f" {tf.__version__}"
     mode = (f"fast ({FAST_ENV_VAR}=1: small data, few steps)" if is_fast()
-            else "full (the whole data sets)")  # fmt: skip
+            else "full (the whole data sets)")
     mirror = data_dir()
     mirrored = sorted(p.name for p in mirror.iterdir() if p.is_dir()) if mirror is not None else []
     if mirrored:
         data_line = f"local mirror {mirror} ({', '.join(mirrored)}), else Keras download"
     else:
         data_line = (f"no local mirror (set {DATA_DIR_ENV_VAR} for one): Keras download, "
-                     "else packaged offline data")  # fmt: skip
+                     "else packaged offline data")
     return (f"Mode: {mode} | Python {platform.python_version()}, Keras {keras.__version__} "
-            f"({backend}{backend_version}) | data: {data_line}")  # fmt: skip
+            f"({backend}{backend_version}) | data: {data_line}")
 
 
 def cpu_computes_bfloat16(cpuinfo_path: str = "/proc/cpuinfo") -> bool:

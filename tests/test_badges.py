@@ -41,7 +41,7 @@ def test_colab_install_is_guarded_pinned_to_the_release_and_not_editable():
 @pytest.mark.parametrize("repository, branch, release", [
     ("http://github.com/a/b", "main", "v1"), ("https://gitlab.com/a/b", "main", "v1"),
     ("https://github.com/a/b", "main; rm -rf /", "v1"), ("https://github.com/a/b", "main", "v 1"),
-])  # fmt: skip
+])
 def test_a_bad_home_is_refused_with_a_clear_error(repository, branch, release):
     with pytest.raises(ValueError):
         badges.CourseHome(repository, branch, release)

@@ -45,7 +45,7 @@ def test_a_venv_whose_python_disappeared_is_detected(bootstrap):
 
 def test_a_healthy_venv_passes(bootstrap):
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
-                    str(bootstrap.VENV)], check=True)  # fmt: skip
+                    str(bootstrap.VENV)], check=True)
     # --system-site-packages lets it see this interpreter's pip without installing one
     if subprocess.run([str(bootstrap.venv_python()), "-c", "import pip"]).returncode != 0:
         pytest.skip("this interpreter has no pip to share")

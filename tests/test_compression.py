@@ -17,7 +17,7 @@ def _model(seed=0):
         keras.layers.Flatten(),
         keras.layers.Dense(16, activation="relu"),
         keras.layers.Dense(3, activation="softmax"),
-    ])  # fmt: skip
+    ])
 
 
 def _images(count=40, seed=1):
@@ -34,7 +34,7 @@ def test_float_tflite_model_reproduces_keras_outputs(model):
     flat_buffer = compression.convert_to_tflite(model, "float")
     expected = model.predict(images, verbose=0)
     np.testing.assert_allclose(compression.tflite_predict(flat_buffer, images, batch_size=16),
-                               expected, atol=1e-5)  # fmt: skip
+                               expected, atol=1e-5)
 
 
 def test_quantised_models_are_smaller_and_close_to_keras(model):

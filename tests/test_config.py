@@ -9,7 +9,7 @@ from course_utils import config
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("YES", True),
-                                             ("0", False), ("", False), ("off", False)])  # fmt: skip
+                                             ("0", False), ("", False), ("off", False)])
 def test_is_fast_reads_course_fast(monkeypatch, value, expected):
     monkeypatch.setenv("COURSE_FAST", value)
     assert config.is_fast() is expected
@@ -73,7 +73,7 @@ def test_same_seed_gives_the_same_trained_weights():
         labels = np.random.randint(0, 3, 256)
         model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
                                   keras.layers.Flatten(), keras.layers.Dropout(0.2),
-                                  keras.layers.Dense(3, activation="softmax")])  # fmt: skip
+                                  keras.layers.Dense(3, activation="softmax")])
         model.compile("adam", "sparse_categorical_crossentropy")
         model.fit(inputs, labels, batch_size=32, epochs=2, shuffle=True, verbose=0)
         return model.get_weights()

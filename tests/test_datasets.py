@@ -149,7 +149,7 @@ def _write_idx(path, header: bytes, body: bytes):
 def test_read_idx_parses_a_hand_made_file(tmp_path):
     path = tmp_path / "images.gz"
     _write_idx(path, bytes([0, 0, 8, 3]) + (2).to_bytes(4, "big") + (2).to_bytes(4, "big")
-               + (3).to_bytes(4, "big"), bytes(range(12)))  # fmt: skip
+               + (3).to_bytes(4, "big"), bytes(range(12)))
     assert datasets.read_idx(path).tolist() == [[[0, 1, 2], [3, 4, 5]], [[6, 7, 8], [9, 10, 11]]]
 
 
@@ -234,7 +234,7 @@ def test_a_failure_that_is_not_the_network_surfaces_with_its_cause(empty_mirror,
 @pytest.mark.parametrize("error, is_network", [
     (urllib.error.URLError("down"), True), (TimeoutError("slow"), True),
     (ConnectionResetError(), True), (PermissionError(), False), (ValueError("bug"), False),
-])  # fmt: skip
+])
 def test_is_network_error_looks_through_the_chain(error, is_network):
     try:
         try:

@@ -30,7 +30,7 @@ PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 def _marker_environment(platform: str, python: str) -> dict[str, str]:
     return {**PLATFORMS[platform], "python_version": python, "python_full_version": f"{python}.0",
             "os_name": "nt" if platform.startswith("Windows") else "posix",
-            "implementation_name": "cpython", "platform_python_implementation": "CPython"}  # fmt: skip
+            "implementation_name": "cpython", "platform_python_implementation": "CPython"}
 
 
 def _pins(path: Path, environment: dict) -> dict[str, str]:
@@ -71,7 +71,7 @@ def test_every_direct_dependency_is_pinned_within_its_range_everywhere():
     project = _pyproject()["project"]
     direct = [Requirement(r) for r in project["dependencies"]]
     direct += [Requirement(r) for extra in lock.RUNTIME_EXTRAS
-               for r in project["optional-dependencies"][extra]]  # fmt: skip
+               for r in project["optional-dependencies"][extra]]
     for platform in PLATFORMS:
         for python in PYTHONS:
             environment = _marker_environment(platform, python)
@@ -145,11 +145,11 @@ def test_a_non_editable_install_ships_every_module_of_course_utils(tmp_path):
         pytest.skip("setuptools is not installed, so no wheel can be built offline")
     source = tmp_path / "source"  # build a copy, so no build/ or egg-info lands in the checkout
     shutil.copytree(ROOT / "course_utils", source / "course_utils",
-                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+                    ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--quiet", "-w", str(tmp_path), str(source)], check=True, capture_output=True)  # fmt: skip
+                    "--quiet", "-w", str(tmp_path), str(source)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("course_utils-*.whl")
     shipped = set(zipfile.ZipFile(wheel).namelist())
     sources = {path.relative_to(source).as_posix() for path in (source / "course_utils").rglob("*.py")}

@@ -121,7 +121,7 @@ def test_cases_check_shape_and_dtype_before_values():
 
     exercise = _case_exercise(cases=[Case(args=(np.array([[0, 255]], np.uint8),),
                                           expected=np.array([[[0.0], [1.0]]], np.float32), atol=1e-6,
-                                          message="scale to [0, 1]")])  # fmt: skip
+                                          message="scale to [0, 1]")])
     with pytest.raises(ExerciseFailure, match=r"should have shape \(1, 2, 1\), got \(1, 2\) \(scale to \[0, 1\]\)"):
         exercise.check(lambda images: images / 255.0)
     with pytest.raises(ExerciseFailure, match="should have dtype float32, got float64"):
@@ -137,7 +137,7 @@ def test_cases_name_the_inputs_and_the_mistake():
     exercise = _case_exercise(function_name="count",
                               cases=[Case(args=(784, 128), expected=100_480, message="one bias per unit")])
     with pytest.raises(ExerciseFailure,
-                       match=r"^99.demo: count\(784, 128\) should be 100480, got 100352 \(one bias per unit\)$"):  # fmt: skip
+                       match=r"^99.demo: count\(784, 128\) should be 100480, got 100352 \(one bias per unit\)$"):
         exercise.check(lambda count_inputs, units: count_inputs * units)
     with pytest.raises(ExerciseFailure, match="should be an int, got float"):
         exercise.check(lambda count_inputs, units: 100_480.0)

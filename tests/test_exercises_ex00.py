@@ -25,7 +25,7 @@ def test_the_reference_answers_pass(key):
     lambda images: (images.astype(np.float32) / images.max())[..., np.newaxis],
     lambda images: (images.astype(np.float32)
                     / images.max(axis=(1, 2), keepdims=True))[..., np.newaxis],
-])  # fmt: skip
+])
 def test_scale_images_rejects_division_by_the_maximum(wrong_answer):
     assert "scale_images" in _failure("00.scale_images", wrong_answer)
 

@@ -28,7 +28,7 @@ def test_an_untouched_answer_is_not_attempted(key):
 
 @pytest.mark.parametrize("key, name", [("01.conv2d_grey", "conv2d_grey"),
                                        ("01.max_pool_stride2", "max_pool_2x2"),
-                                       ("01.conv_output_size", "output_size")])  # fmt: skip
+                                       ("01.conv_output_size", "output_size")])
 def test_the_reference_solution_passes(key, name, capsys):
     assert get_exercise(key).check(_solution_function(key, name)) is True
     assert "Correct" in capsys.readouterr().out
@@ -43,7 +43,7 @@ def test_the_max_pool_reference_solution_gives_hand_computed_values():
 def _max_pool_with_stride_1(image):
     height, width = image.shape
     return np.array([[image[i : i + 2, j : j + 2].max() for j in range(width - 1)]
-                     for i in range(height - 1)])  # fmt: skip
+                     for i in range(height - 1)])
 
 
 def _max_pool_starting_from_zero(image):
@@ -65,7 +65,7 @@ def _average_pool(image):
 
 def _max_pool_same_padding(image):
     padded = np.pad(image, ((0, image.shape[0] % 2), (0, image.shape[1] % 2)),
-                    constant_values=-np.inf)  # fmt: skip
+                    constant_values=-np.inf)
     return padded.reshape(padded.shape[0] // 2, 2, -1, 2).max(axis=(1, 3))
 
 
@@ -79,7 +79,7 @@ def _max_pool_same_padding(image):
                                  "dropped)) should have shape (2, 3), got (3, 4)"),
         (lambda image: None, "returned None"),
     ],
-)  # fmt: skip
+)
 def test_a_wrong_max_pool_fails_with_a_specific_message(wrong_answer, message):
     with pytest.raises(ExerciseFailure) as failure:
         get_exercise("01.max_pool_stride2").check(wrong_answer)
@@ -98,7 +98,7 @@ def test_a_wrong_max_pool_fails_with_a_specific_message(wrong_answer, message):
         (lambda n, k, s, p: -(-n / s) if p == "same" else (n - k) // s + 1,
          "output_size(28, 5, 1, 'same') should return an int, got float"),
     ],
-)  # fmt: skip
+)
 def test_a_wrong_output_size_fails_with_a_specific_message(wrong_answer, message):
     with pytest.raises(ExerciseFailure) as failure:
         get_exercise("01.conv_output_size").check(wrong_answer)
@@ -127,7 +127,7 @@ def _valid_windows(image, kernel, stride):
     cols = (image.shape[1] - kernel_width) // stride + 1
     return np.array([[np.sum(image[stride * i:stride * i + kernel_height,
                                    stride * j:stride * j + kernel_width] * kernel)
-                      for j in range(cols)] for i in range(rows)])  # fmt: skip
+                      for j in range(cols)] for i in range(rows)])
 
 
 def _conv_flipped(image, kernel, stride, padding):
@@ -157,7 +157,7 @@ def _conv_padding_before(image, kernel, stride, padding):
         (_conv_padding_before, "padding='same')[0, 0] should be"),
         (lambda image, kernel, stride, padding: None, "returned None"),
     ],
-)  # fmt: skip
+)
 def test_a_wrong_conv_loop_fails_with_a_specific_message(wrong_answer, message):
     with pytest.raises(ExerciseFailure) as failure:
         get_exercise("01.conv2d_grey").check(wrong_answer)

@@ -81,7 +81,7 @@ def test_batch_norm_reference_matches_keras_batch_normalization(training):
     rng = np.random.default_rng(0)
     x = (rng.standard_normal((6, 4, 4, 3)) * [2.0, 0.5, 0.05] + [1.0, -1.0, 0.3]).astype(np.float32)
     weights = [np.array(values, dtype=np.float32) for values in
-               ([1.5, -0.5, 2.0], [0.1, 0.2, -0.3], [0.3, -0.2, 0.0], [2.0, 0.5, 1.0])]  # fmt: skip
+               ([1.5, -0.5, 2.0], [0.1, 0.2, -0.3], [0.3, -0.2, 0.0], [2.0, 0.5, 1.0])]
     layer = keras.layers.BatchNormalization(momentum=0.9)  # epsilon: Keras' default 1e-3
     layer.build(x.shape)
     layer.set_weights(weights)
@@ -97,13 +97,13 @@ def test_batch_norm_by_hand():
     # batch [1, 3]: mean 2, variance 1 (divide by N); gamma 2, beta 1, epsilon 0
     y, moving_mean, moving_variance = batch_norm(np.array([[1.0], [3.0]]), np.array([2.0]),
                                                  np.array([1.0]), np.array([0.0]), np.array([1.0]),
-                                                 True, epsilon=0.0)  # fmt: skip
+                                                 True, epsilon=0.0)
     np.testing.assert_allclose(y, [[-1.0], [3.0]])
     np.testing.assert_allclose([moving_mean[0], moving_variance[0]], [0.2, 1.0])
 
 
 def _batch_norm_variant(variance_ddof=0, epsilon=1e-3, batch_stats_at_inference=False,
-                        update_moving=True):  # fmt: skip
+                        update_moving=True):
     def batch_norm(x, gamma, beta, moving_mean, moving_variance, training, momentum=0.9):
         axes = tuple(range(x.ndim - 1))
         if training or batch_stats_at_inference:
@@ -124,7 +124,7 @@ def _batch_norm_variant(variance_ddof=0, epsilon=1e-3, batch_stats_at_inference=
     (_batch_norm_variant(batch_stats_at_inference=True), "at inference use the moving averages"),
     (_batch_norm_variant(update_moving=False), "the new moving mean"),
     (lambda x, gamma, beta, mean, variance, training: x, "should return (y, moving_mean, moving_variance)"),
-])  # fmt: skip
+])
 def test_batch_norm_wrong_answers_fail_with_a_specific_message(wrong_answer, fragment):
     assert fragment in _one_line_failure("02.batch_norm", wrong_answer)
 

@@ -50,7 +50,7 @@ def test_hints_and_solution_are_there(key, capsys):
 # ------------------------------------------------------------------ 05_2.reparameterise_and_kl
 def _kl(mean, log_var, prior_log_var=0.0):
     return 0.5 * np.sum(prior_log_var - log_var + (np.exp(log_var) + mean**2) / np.exp(prior_log_var) - 1.0,
-                        axis=-1)  # fmt: skip
+                        axis=-1)
 
 
 def test_the_kl_matches_a_monte_carlo_estimate_with_reparameterised_samples():
@@ -135,7 +135,7 @@ def test_the_reference_ddim_step_with_eta_one_matches_the_notebooks_ddpm_posteri
     x_t, noise, z = np.array([0.3, -1.2]), np.array([0.5, 0.1]), np.array([-0.4, 2.0])
     clean = (x_t - np.sqrt(1 - alpha_bar_t) * noise) / np.sqrt(alpha_bar_t)
     mean = (np.sqrt(alpha_bar_previous) * beta * clean
-            + np.sqrt(1 - beta) * (1 - alpha_bar_previous) * x_t) / (1 - alpha_bar_t)  # fmt: skip
+            + np.sqrt(1 - beta) * (1 - alpha_bar_previous) * x_t) / (1 - alpha_bar_t)
     variance = (1 - alpha_bar_previous) / (1 - alpha_bar_t) * beta
     got = answer(x_t, noise, alpha_bar_t, alpha_bar_previous, eta=1.0, z=z)
     assert got == pytest.approx(mean + np.sqrt(variance) * z)

@@ -64,7 +64,7 @@ def test_reference_solutions_give_hand_computed_values():
     assert _solution_function("07.cutout")(np.ones((4, 4)), 2, np.random.default_rng(0)).sum() == 12
     # hand-computed: alpha = 1 leaves the cross-entropy of softmax([1, 1]) with label 1, ln 2
     assert _solution_function("07.distillation_loss")(np.array([[1.0, 1.0]]), np.array([[1.0, 1.0]]), np.array([1]),
-                                                      4.0, 1.0) == pytest.approx(np.log(2))  # fmt: skip
+                                                      4.0, 1.0) == pytest.approx(np.log(2))
     np.testing.assert_array_equal(_solution_function("07.quantise_int8")(np.array([1.25, -1.25]), 0.5, 0), [3, -3])
     np.testing.assert_array_equal(_solution_function("07.quantise_int8")(np.array([0.5, 9.0]), 0.1, 3), [8, 93])
     private_mean = _solution_function("07.private_mean_gradient")
@@ -100,7 +100,7 @@ WRONG_ANSWERS = [
      r"std 1.5 \* 2 / 6 = 0.5, got 0.866"),
     ("07.threshold_advantage", lambda m, o, t: float(np.mean(np.asarray(m) < t)),
      r"threshold_advantage\(members, non_members, 0.35\) should be 0.1, got 0.6"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("key, answer, message", WRONG_ANSWERS, ids=[w[0] for w in WRONG_ANSWERS])

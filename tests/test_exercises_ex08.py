@@ -61,7 +61,7 @@ def test_image_to_patches_by_hand_and_against_keras():
     image_to_patches = _solution_function("08_1.image_to_patches")
     image = np.arange(16).reshape(1, 4, 4, 1)
     np.testing.assert_array_equal(image_to_patches(image, 2)[0], [[0, 1, 4, 5], [2, 3, 6, 7],
-                                                                  [8, 9, 12, 13], [10, 11, 14, 15]])  # fmt: skip
+                                                                  [8, 9, 12, 13], [10, 11, 14, 15]])
     import keras
 
     images = np.random.default_rng(0).random((2, 8, 12, 3)).astype(np.float32)
@@ -116,7 +116,7 @@ def _attention_with_transpose(queries, keys, values, mask):
     (_attention_masking_after_softmax, "sum to 1"),
     (_attention_with_transpose, "swapaxes|raised"),
     (lambda q, k, v, m: _attention_ignoring_mask(q, k, v, m)[0], "two arrays"),
-])  # fmt: skip
+])
 def test_masked_attention_wrong_answers_fail_with_a_useful_message(wrong, message):
     with pytest.raises(ExerciseFailure, match=message):
         get_exercise("08_1.masked_attention").check(wrong)
@@ -127,7 +127,7 @@ def test_masked_attention_wrong_answers_fail_with_a_useful_message(wrong, messag
     (lambda images, p: _solution_function("08_1.image_to_patches")(images, p)[:, ::-1], "wrong|should be"),
     (lambda images, p: _solution_function("08_1.image_to_patches")(images, p).reshape(
         images.shape[0], images.shape[1] // p, images.shape[2] // p, -1), "shape"),
-])  # fmt: skip
+])
 def test_image_to_patches_wrong_answers_fail_with_a_useful_message(wrong, message):
     with pytest.raises(ExerciseFailure, match=message):
         get_exercise("08_1.image_to_patches").check(wrong)
@@ -144,7 +144,7 @@ def _errors(predicted, patches):
     (lambda predicted, patches, hidden: _errors(predicted, patches)[~hidden].mean(), "visible"),
     (lambda predicted, patches, hidden: ((predicted - patches) ** 2).sum(axis=-1)[hidden].mean(), "pixels"),
     (lambda predicted, patches, hidden: _errors(predicted, patches)[hidden], "one number"),
-])  # fmt: skip
+])
 def test_masked_patch_loss_wrong_answers_fail_with_a_useful_message(wrong, message):
     with pytest.raises(ExerciseFailure, match=message):
         get_exercise("08_2.masked_patch_loss").check(wrong)
@@ -153,7 +153,7 @@ def test_masked_patch_loss_wrong_answers_fail_with_a_useful_message(wrong, messa
 @pytest.mark.parametrize("wrong, message", [
     (lambda target, constant, exponent: (constant / target) ** (-1 / exponent), "MORE parameters"),
     (lambda target, constant, exponent: constant * target ** -exponent, "solve"),
-])  # fmt: skip
+])
 def test_parameters_for_loss_wrong_answers_fail_with_a_useful_message(wrong, message):
     with pytest.raises(ExerciseFailure, match=message):
         get_exercise("08_2.parameters_for_loss").check(wrong)
@@ -189,5 +189,5 @@ def test_the_masked_loss_literals_match_a_loop_over_patches():
     from course_utils.exercises import ex08
 
     errors = [np.mean((ex08._PREDICTED[b, p] - ex08._TARGETS[b, p]) ** 2)
-              for b in range(2) for p in range(3) if ex08._HIDDEN[b, p]]  # fmt: skip
+              for b in range(2) for p in range(3) if ex08._HIDDEN[b, p]]
     assert np.mean(errors) == pytest.approx(ex08._MASKED_LOSS)

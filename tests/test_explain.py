@@ -18,7 +18,7 @@ def _sequential(seed=0):
         keras.layers.Conv2D(6, 3, activation="relu", name="conv_b"),
         keras.layers.Flatten(),
         keras.layers.Dense(3, activation="softmax", name="out"),
-    ])  # fmt: skip
+    ])
 
 
 def _functional(seed=0):
@@ -50,7 +50,7 @@ def model(request, tmp_path):
 def test_maps_have_the_input_spatial_shape(model, method):
     images = _images()
     function = {"saliency": explain.saliency_map, "grad_cam": explain.grad_cam,
-                "occlusion": explain.occlusion_map}[method]  # fmt: skip
+                "occlusion": explain.occlusion_map}[method]
     maps = function(model, images)
     assert maps.shape == (3, 12, 12)
     assert np.all(np.isfinite(maps))
@@ -70,14 +70,14 @@ def test_saliency_equals_the_logit_gradient_computed_by_hand():
         chosen = tf.reduce_sum(logits[:, 1])
     expected = np.abs(tape.gradient(chosen, batch).numpy())[..., 0]
     np.testing.assert_allclose(explain.saliency_map(model, images, class_index=1), expected,
-                               rtol=1e-5, atol=1e-7)  # fmt: skip
+                               rtol=1e-5, atol=1e-7)
 
 
 def test_grad_cam_matches_a_manual_computation_on_a_functional_model():
     model = _functional()
     images = _images(2)
     tap = keras.Model(model.inputs[0], [model.get_layer("conv").output,
-                                      model.get_layer("out").input])  # fmt: skip
+                                      model.get_layer("out").input])
     dense = model.get_layer("out")
     with tf.GradientTape() as tape:
         feature_maps, pooled = tap(images)

@@ -132,7 +132,7 @@ def _global_draws():
     import tensorflow as tf
 
     return (random.random(), float(np.random.random()), float(keras.random.uniform(())),
-            float(tf.random.uniform(())))  # fmt: skip
+            float(tf.random.uniform(())))
 
 
 def _tiny_digits(count=256):
@@ -175,7 +175,7 @@ def test_train_judge_is_the_same_for_a_seed_whatever_the_global_seed_and_differs
     ({"epochs": 0}, "num_epochs"),
     ({"batch_size": 1.5}, "batch_size"),
     ({"seed": -1}, "seed"),
-])  # fmt: skip
+])
 def test_train_judge_names_the_bad_argument(arguments, message):
     keywords = {"images": np.zeros((256, 28, 28, 1), np.float32), "labels": np.zeros(256, dtype=int)}
     with pytest.raises(ValueError, match=message):

@@ -226,7 +226,7 @@ def test_collect_files_and_folders(tmp_path):
     copies = grading.collect(NOTEBOOK_NAMES[0][:2], hand_ins, tmp_path / "course", ROOT)
     stem = source.stem
     assert sorted(copies) == [tmp_path / "course" / "submitted" / s / stem / source.name
-                              for s in ("alice", "bob")]  # fmt: skip
+                              for s in ("alice", "bob")]
     assert all((c.parent / "timestamp.txt").read_text().endswith("UTC") for c in copies)
     (hand_ins / "bob" / "second.ipynb").write_bytes(source.read_bytes())
     with pytest.raises(grading.GradingError, match="exactly one notebook"):
@@ -240,7 +240,7 @@ def _scenario_source(tmp: Path, name: str) -> Path:
     """A notebook's real Exercises section behind its imports, as its own assignment."""
     notebook = nbformat.read(_notebook(name), as_version=4)
     (start,) = [i for i, c in enumerate(notebook.cells)
-                if c.cell_type == "markdown" and c.source.startswith("## Exercises")]  # fmt: skip
+                if c.cell_type == "markdown" and c.source.startswith("## Exercises")]
     imports = "import numpy as np\nfrom course_utils import ops\nfrom course_utils.exercises import get_exercise"
     notebook.cells = [nbformat.v4.new_code_cell(imports)] + notebook.cells[start:]
     path = tmp / f"{name}_exercises.ipynb"
@@ -366,7 +366,7 @@ def _robust(student, source):
     for cell in tampered["tests"]:
         cell.source = "raise AssertionError('a learner replaced this test cell')"
     crashing["solution"].source = re.sub(r"raise NotImplementedError\(\)", "return 1 / 0",
-                                         crashing["solution"].source)  # fmt: skip
+                                         crashing["solution"].source)
     for cell in crashing["tests"]:
         cell.source = "pass  # a learner emptied this test cell"
     (answer,) = [c for c in notebook.cells if c.cell_type == "markdown" and _nbgrader(c).get("solution")]
@@ -391,7 +391,7 @@ def graded_full(tmp_path_factory, fresh_release):
         (folder / "untouched.ipynb").write_bytes((fresh_release / name).read_bytes())
         grading.collect(str(ROOT / "notebooks" / name), folder, course, ROOT)
     grading.autograde([str(ROOT / "notebooks" / n) for n in FULL_RUN], course, timeout_s=300,
-                      fast=True, root=ROOT, progress=lambda line: None)  # fmt: skip
+                      fast=True, root=ROOT, progress=lambda line: None)
     return {"course": course}
 
 
@@ -422,9 +422,9 @@ def graded(tmp_path_factory):
     targets = [ROOT / "notebooks" / FULL_RUN[0], zero["path"],
                course_submitted / "honest" / zero["path"].stem / zero["path"].name]
     zero["hand_ins"]["intruder"] = _with_answers(zero["student"], _instructor_answers(zero["source"]),
-                                                 before=_intruder_cell(course, targets))  # fmt: skip
+                                                 before=_intruder_cell(course, targets))
     zero["hand_ins"]["hog"] = _with_answers(zero["student"], {**_instructor_answers(zero["source"]), 2: HOG_ANSWER},
-                                            before=HOG_CELL)  # fmt: skip
+                                            before=HOG_CELL)
     zero["hand_ins"]["robust"] = _robust(zero["student"], zero["source"])
     for scenario in scenarios.values():
         folder = tmp / "in" / scenario["path"].stem
@@ -439,17 +439,17 @@ def graded(tmp_path_factory):
     timings = {}
     start = time.perf_counter()
     grading.autograde([str(s["path"]) for s in scenarios.values()], course, timeout_s=SCENARIO_TIMEOUT_S,
-                      fast=True, root=ROOT, memory_gib=3, progress=progress.append)  # fmt: skip
+                      fast=True, root=ROOT, memory_gib=3, progress=progress.append)
     timings["scenario"] = time.perf_counter() - start
     return {"course": course, "scenarios": scenarios, "timings": timings, "progress": progress,
-            "before": before}  # fmt: skip
+            "before": before}
 
 
 def _grades(course: Path, assignment: str, student: str) -> dict[str, tuple[float | None, float]]:
     with grading._gradebook(course) as gradebook:
         (notebook,) = gradebook.find_submission(assignment, student).notebooks
         return {g.name: (g.auto_score, float(g.max_score)) for g in notebook.grades
-                if g.cell.cell_type == "code"}  # fmt: skip
+                if g.cell.cell_type == "code"}
 
 
 def _exercise_scores(graded, number: str, student: str) -> list[float]:
@@ -457,7 +457,7 @@ def _exercise_scores(graded, number: str, student: str) -> list[float]:
     scenario = graded["scenarios"][number]
     grades = _grades(graded["course"], scenario["path"].stem, student)
     return [sum(grades[_nbgrader(c)["grade_id"]][0] or 0 for c in exercise["tests"])
-            for exercise in _exercises(scenario["source"])]  # fmt: skip
+            for exercise in _exercises(scenario["source"])]
 
 
 def _autograded(graded, number: str, student: str):
@@ -487,7 +487,7 @@ def test_untouched_release_scores_zero(graded_full, name):
     grades = _grades(graded_full["course"], assignment, "untouched")
     assert grades and all(auto == 0 for auto, _ in grades.values()), "graded, as a real zero"
     assert not [u for u in grading.find_ungraded(graded_full["course"], [assignment])
-                if u.student == "untouched"]  # fmt: skip
+                if u.student == "untouched"]
 
 
 @pytest.mark.parametrize("number", ["00", "01"])
@@ -570,7 +570,7 @@ def test_crashing_answer_scores_zero_with_the_input_named(graded):
 
 def test_open_answers_are_listed_for_manual_grading(graded):
     manual = {(u.assignment, u.student) for u in grading.find_ungraded(graded["course"])
-              if u.kind == "manual"}  # fmt: skip
+              if u.kind == "manual"}
     assert (graded["scenarios"]["00"]["path"].stem, "robust") in manual
     assert (graded["scenarios"]["00"]["path"].stem, "honest") not in manual  # an untouched open answer
 

@@ -31,7 +31,7 @@ def _roundtrip(value):
 
 def test_plain_values_cross_with_their_exact_types():
     value = {"n": 3, "x": 0.1, "big": 2**80, "ok": True, "none": None, "s": "é", "c": 1 + 2j,
-             "t": (1, [2.5, np.int64(7)]), "f32": np.float32(0.25), "b": b"\x00\xff"}  # fmt: skip
+             "t": (1, [2.5, np.int64(7)]), "f32": np.float32(0.25), "b": b"\x00\xff"}
     back = _roundtrip(value)
     assert back == value
     assert type(back["t"]) is tuple and type(back["t"][1][1]) is np.int64
@@ -40,7 +40,7 @@ def test_plain_values_cross_with_their_exact_types():
 
 def test_arrays_cross_as_bytes_with_dtype_and_shape():
     for array in (np.arange(12, dtype=np.float32).reshape(3, 4), np.array([[True, False]]),
-                  np.zeros((0, 3), np.uint8), np.array(3.5), np.arange(6).astype(">i4")):  # fmt: skip
+                  np.zeros((0, 3), np.uint8), np.array(3.5), np.arange(6).astype(">i4")):
         back = _roundtrip(array)
         assert type(back) is np.ndarray and back.shape == array.shape
         assert back.dtype == array.dtype.newbyteorder("=") and np.array_equal(back, array)
@@ -55,7 +55,7 @@ def test_arrays_cross_as_bytes_with_dtype_and_shape():
     (np.array(["a"]), "dtype <U1"),
     (lambda: 1, "not plain data"),
     ([1, {2: type("Sneaky", (str,), {})("x")}], "a subclass of str"),
-])  # fmt: skip
+])
 def test_anything_else_is_refused_by_name(value, says):
     with pytest.raises(plain.NotPlainData, match=says):
         plain.encode(value)
@@ -69,7 +69,7 @@ def test_anything_else_is_refused_by_name(value, says):
     {"t": "list", "v": [{"t": "none"}, "raw string"]},
     {"t": "dict", "k": [{"t": "list", "v": []}], "v": [{"t": "none"}]},
     ["not", "a", "tagged", "value"],
-])  # fmt: skip
+])
 def test_malformed_or_forged_messages_are_refused(tree):
     with pytest.raises(plain.NotPlainData):
         plain.decode(tree)
@@ -91,7 +91,7 @@ def test_tensors_become_arrays_only_on_the_sandbox_side():
 def test_strip_solutions_blanks_literals_and_named_constants():
     source = ('SOLUTION = """def f():\n    return 42\n"""\n'
               'register(Exercise(key="k", title="t", checker=None, solution_code=SOLUTION))\n'
-              'register(Exercise(key="j", title="t", solution_code=(\n    "def g():\\n"\n    "    return 7"\n)))\n')  # fmt: skip
+              'register(Exercise(key="j", title="t", solution_code=(\n    "def g():\\n"\n    "    return 7"\n)))\n')
     stripped = sandbox.strip_solutions(source)
     assert "return 42" not in stripped and "return 7" not in stripped
     assert 'SOLUTION = ""' in stripped and 'solution_code=(\n    ""\n)' in stripped
@@ -115,9 +115,9 @@ def test_graded_package_refuses_solutions_but_still_checks(graded_lib):
             "exercise = get_exercise('00.dense_param_count')\n"
             "print(exercise.solution(force=True))\n"
             "exercise.check(lambda inputs, units: inputs * units + units)\n"
-            "try:\n    exercise.reference_answer()\nexcept RuntimeError as error:\n    print('refused:', error)\n")  # fmt: skip
+            "try:\n    exercise.reference_answer()\nexcept RuntimeError as error:\n    print('refused:', error)\n")
     process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                             env={"PYTHONPATH": str(graded_lib), "PATH": "/usr/bin:/bin"}, cwd="/")  # fmt: skip
+                             env={"PYTHONPATH": str(graded_lib), "PATH": "/usr/bin:/bin"}, cwd="/")
     assert process.returncode == 0, process.stderr[-2000:]
     assert "No reference answer for 00.dense_param_count in this release" in process.stdout
     assert "Correct: 00.dense_param_count" in process.stdout and "refused: No reference answer" in process.stdout
@@ -144,7 +144,7 @@ def test_confinement_hides_the_course_and_the_network(tmp_path):
              "print(sorted(os.listdir('/sandbox')))\n"
              "try:\n    socket.create_connection(('192.0.2.1', 80), timeout=2)\n    print('network')\n"
              "except OSError as error:\n    print('no network')\n"
-             "open('/sandbox/work/out.txt', 'w').write('x')\n")  # fmt: skip
+             "open('/sandbox/work/out.txt', 'w').write('x')\n")
     command = sandbox._sandbox_command(tmp_path, lib, None, sandbox.Limits(), {"PATH": "/usr/bin:/bin"})
     command = command[: command.index(sys.executable)] + [sys.executable, "-c", probe]
     process = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -173,7 +173,7 @@ def test_keras_models_cross_as_checked_keras_files():
     import keras
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
-                              keras.layers.Reshape((3, 1))])  # fmt: skip
+                              keras.layers.Reshape((3, 1))])
     back = plain.decode(json.loads(plain.dumps({"v": plain.encode(model, convert_tensors=True)}))["v"])
     assert isinstance(back, keras.Model) and back is not model
     assert back.count_params() == model.count_params() == 15

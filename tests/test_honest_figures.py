@@ -27,7 +27,7 @@ def test_every_figure_in_prose_is_computed_or_cited(notebook):
 def _notebook(tmp_path, markdown: str, code: str = "") -> Path:
     cells = [{"cell_type": "markdown", "metadata": {}, "source": markdown},
              {"cell_type": "code", "metadata": {}, "source": code, "outputs": [],
-              "execution_count": None}]  # fmt: skip
+              "execution_count": None}]
     path = tmp_path / "99_example.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     return path
@@ -53,14 +53,14 @@ def test_a_cited_published_figure_passes_and_maths_and_code_spans_are_skipped(tm
 
 def test_a_citation_covers_only_the_figures_of_its_own_paragraph(tmp_path):
     markdown = ("Our run reached 98.7% in the table above.\n\n"
-                "ResNet-50 reached 76.1% top-1 (He et al., 2016).")  # fmt: skip
+                "ResNet-50 reached 76.1% top-1 (He et al., 2016).")
     assert [figure.text for figure in unsourced_figures(_notebook(tmp_path, markdown))] == ["98.7%"]
 
 
 def test_a_citation_in_one_list_item_does_not_cover_its_neighbours(tmp_path):
     markdown = ("Published and measured:\n"
                 "- LeNet-5: 0.95% test error (LeCun et al., 1998)\n"
-                "- ours: 1.3% after 5 epochs\n")  # fmt: skip
+                "- ours: 1.3% after 5 epochs\n")
     path = _notebook(tmp_path, markdown, "NUM_EPOCHS = 5")
     assert [figure.text for figure in unsourced_figures(path)] == ["1.3%"]
 
@@ -72,8 +72,8 @@ def test_a_citation_inside_the_paragraph_still_covers_a_figure_on_a_wrapped_line
 
 def test_paragraphs_split_at_blank_lines_items_headings_and_tables_but_not_inside_code():
     markdown = ("### Results\nText (Smith, 2019)\nwrapped at\n28. epochs\n\n- one\n  more\n- two\n"
-                "1. three\n2. four\n| a |\n|---|\nCaption\n```\ncode\n\ncode\n```\n$$\nx\n\ny\n$$")  # fmt: skip
+                "1. three\n2. four\n| a |\n|---|\nCaption\n```\ncode\n\ncode\n```\n$$\nx\n\ny\n$$")
     assert paragraphs(markdown) == [
         "### Results", "Text (Smith, 2019)\nwrapped at\n28. epochs", "- one\n  more", "- two",
         "1. three", "2. four", "| a |\n|---|", "Caption\n```\ncode\n\ncode\n```\n$$\nx\n\ny\n$$",
-    ]  # fmt: skip
+    ]

@@ -25,7 +25,7 @@ def digits():
 
 def test_article_cnn_has_93322_parameters_by_the_conv_formula():
     expected = (conv_params(3, 3, 1, 32) + conv_params(3, 3, 32, 64) + conv_params(3, 3, 64, 64)
-                + (3 * 3 * 64 + 1) * 64 + (64 + 1) * 10)  # fmt: skip
+                + (3 * 3 * 64 + 1) * 64 + (64 + 1) * 10)
     assert expected == 93_322 == ARTICLE_CNN_PARAMS
     assert build_cnn().count_params() == 93_322
 
@@ -42,7 +42,7 @@ def test_article_cnn_matches_the_article_layer_by_layer():
         keras.layers.Flatten(),
         keras.layers.Dense(64, activation="relu"),
         keras.layers.Dense(10, activation="softmax"),
-    ])  # fmt: skip
+    ])
     assert [type(layer).__name__ for layer in model.layers] == [
         type(layer).__name__ for layer in reference.layers
     ]
@@ -66,13 +66,13 @@ def test_article_cnn_feature_map_shapes(digits):
         tensor = layer(tensor)
         shapes.append(tuple(tensor.shape[1:]))
     assert shapes == [(26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (3, 3, 64),
-                      (576,), (64,), (10,)]  # fmt: skip
+                      (576,), (64,), (10,)]
 
 
 @pytest.mark.parametrize("options", [
     {}, {"batch_norm": True}, {"dropout": 0.3}, {"filters": (16, 32), "dense_units": 0},
     {"padding": "same", "filters": (8, 8, 8, 8)}, {"augment_shift": 0.1},
-])  # fmt: skip
+])
 def test_cnn_outputs_one_probability_row_per_image(digits, options):
     probabilities = np.asarray(build_cnn(**options)(digits, training=False))
     assert probabilities.shape == (5, 10)
@@ -83,7 +83,7 @@ def test_cnn_batch_norm_pools_before_normalising():
     names = [type(layer).__name__ for layer in build_cnn(batch_norm=True).layers]
     assert names[:8] == ["Conv2D", "MaxPooling2D", "BatchNormalization", "Activation"] * 2
     assert names[8:] == ["Conv2D", "BatchNormalization", "Activation", "Flatten", "Dense",
-                         "BatchNormalization", "Activation", "Dense"]  # fmt: skip
+                         "BatchNormalization", "Activation", "Dense"]
 
 
 def test_cnn_batch_norm_removes_conv_biases_and_adds_four_numbers_per_channel():
@@ -114,9 +114,9 @@ def test_tuned_cnn_layers_carry_the_requested_regularisers():
     names = [type(layer).__name__ for layer in model.layers]
     assert names[0] == "RandomTranslation" and names[-2:] == ["Dropout", "Dense"]
     assert all(layer.momentum == 0.9 for layer in model.layers
-               if isinstance(layer, keras.layers.BatchNormalization))  # fmt: skip
+               if isinstance(layer, keras.layers.BatchNormalization))
     assert not any(layer.use_bias for layer in model.layers[:-1]
-                   if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)))  # fmt: skip
+                   if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)))
 
 
 def test_dense_baseline_parameters_and_shape(digits):
@@ -128,7 +128,7 @@ def test_dense_baseline_parameters_and_shape(digits):
 def test_dense_with_dropout_and_two_hidden_layers(digits):
     model = build_dense(hidden_units=(32, 16), dropout=0.5, name="small")
     assert [type(layer).__name__ for layer in model.layers] == [
-        "Flatten", "Dense", "Dropout", "Dense", "Dropout", "Dense"]  # fmt: skip
+        "Flatten", "Dense", "Dropout", "Dense", "Dropout", "Dense"]
     assert model.count_params() == 784 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10
     assert model.name == "small"
 

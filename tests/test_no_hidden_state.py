@@ -19,9 +19,9 @@ PACKAGE = ROOT / "course_utils"
 _GLOBAL_RANDOM = {
     ("np", "random", "seed"), ("numpy", "random", "seed"), ("keras", "utils", "set_random_seed"),
     ("tf", "random", "set_seed"),
-}  # fmt: skip
+}
 _NUMPY_LEGACY = {"rand", "randn", "randint", "random", "random_sample", "choice", "shuffle",
-                 "permutation", "normal", "uniform", "binomial", "poisson"}  # fmt: skip
+                 "permutation", "normal", "uniform", "binomial", "poisson"}
 #: Where a global reseed is the point: the notebooks' one explicit ``cu.set_seed(42)``.
 _ALLOWED_RESEEDS = {"course_utils/config.py"}
 
@@ -48,10 +48,10 @@ def global_random_calls(source: str) -> list[str]:
             continue
         name = _dotted(node.func)
         legacy_numpy = len(name) == 3 and name[:2] in {("np", "random"), ("numpy", "random")} \
-            and name[2] in _NUMPY_LEGACY  # fmt: skip
+            and name[2] in _NUMPY_LEGACY
         python_random = len(name) == 2 and name[0] == "random" and name[1] not in {"getstate", "setstate"}
         unseeded_draw = len(name) == 3 and name[:2] in {("keras", "random"), ("tf", "random")} \
-            and name[2] != "SeedGenerator" and not any(k.arg == "seed" for k in node.keywords)  # fmt: skip
+            and name[2] != "SeedGenerator" and not any(k.arg == "seed" for k in node.keywords)
         if name in _GLOBAL_RANDOM or legacy_numpy or python_random or unseeded_draw:
             found.append((node.lineno, f"{node.lineno}: {'.'.join(name)}(...)"))
     return [text for _, text in sorted(found)]
@@ -61,10 +61,10 @@ def test_the_scan_sees_reseeds_and_legacy_draws():
     source = ("import random, numpy as np, keras\nnp.random.seed(0)\nkeras.utils.set_random_seed(1)\n"
               "x = np.random.normal(size=3)\nrandom.shuffle(x)\nrng = np.random.default_rng(0)\n"
               "y = keras.random.normal((2,))\nz = keras.random.normal((2,), seed=keras.random.SeedGenerator(1))\n"
-              "state = random.getstate()\nrandom.setstate(state)\n")  # fmt: skip
+              "state = random.getstate()\nrandom.setstate(state)\n")
     assert global_random_calls(source) == ["2: np.random.seed(...)", "3: keras.utils.set_random_seed(...)",
                                            "4: np.random.normal(...)", "5: random.shuffle(...)",
-                                           "7: keras.random.normal(...)"]  # fmt: skip
+                                           "7: keras.random.normal(...)"]
 
 
 def test_no_learner_helper_reseeds_or_draws_from_the_global_random_state():
@@ -84,7 +84,7 @@ def test_no_learner_helper_reseeds_or_draws_from_the_global_random_state():
 _INTERNAL_VARIABLES = {
     "COURSE_SANDBOX_ALLOWED": "the grading sandbox's own variable, set by tooling/sandbox.py for the "
                               "sitecustomize it writes into the sandbox (which cannot import course_utils)",
-}  # fmt: skip
+}
 
 
 def test_environment_variable_names_are_spelled_only_in_config():
@@ -95,7 +95,7 @@ def test_environment_variable_names_are_spelled_only_in_config():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Constant) and isinstance(node.value, str)
                     and node.value.startswith("COURSE_") and node.value.isupper()
-                    and node.value not in _INTERNAL_VARIABLES):  # fmt: skip
+                    and node.value not in _INTERNAL_VARIABLES):
                 spelled.setdefault(path.relative_to(ROOT).as_posix(), []).append(node.value)
     assert not spelled, (
         "import the names from course_utils.config (FAST_ENV_VAR, DATA_DIR_ENV_VAR, "

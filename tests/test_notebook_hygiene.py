@@ -18,7 +18,7 @@ from course_utils.tooling import badges
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LEGACY_KERAS = re.compile(r"input_shape=|advanced_activations|keras\.layers\.convolutional|"
-                          r"from tensorflow import keras|tf\.keras\.")  # fmt: skip
+                          r"from tensorflow import keras|tf\.keras\.")
 
 
 def test_the_course_has_its_notebooks_numbered_without_gaps():
@@ -28,7 +28,7 @@ def test_the_course_has_its_notebooks_numbered_without_gaps():
     assert numbers == [f"{n:02d}" for n in range(9)], f"topics 00-08 expected, found {numbers}"
     for number in numbers:  # a split topic has parts 1, 2, ... and no unsplit notebook beside them
         parts = [stem[3] for stem in stems if stem.startswith(number + "_") and stem[3].isdigit()
-                 and stem[4] == "_"]  # fmt: skip
+                 and stem[4] == "_"]
         if parts:
             assert parts == [str(k) for k in range(1, len(parts) + 1)], (number, parts)
             assert len(parts) == sum(stem.startswith(number + "_") for stem in stems), number
@@ -68,7 +68,7 @@ def test_notebook_is_valid_nbformat_with_python3_kernel(notebook):
 def test_notebook_is_committed_without_outputs(notebook):
     path, content = notebook
     dirty = [index for index, cell in enumerate(content.cells)
-             if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]  # fmt: skip
+             if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
     assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
 
 
@@ -100,7 +100,7 @@ def test_ruff_is_clean_on_code_and_notebooks():
     if ruff is None:
         pytest.skip("ruff is not installed in this environment")
     result = subprocess.run([ruff, "check", "course_utils", "tests", "tools", "notebooks", "conftest.py"],
-                            cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+                            cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -110,7 +110,7 @@ def test_ruff_is_clean_on_code_and_notebooks():
     ("model = tf.keras.Sequential()", True),
     ('importlib.import_module("keras.layers." + "advanced_activations")', False),
     ("# the article used input_shape=(28, 28, 1)", False),
-])  # fmt: skip
+])
 def test_keras_2_idiom_check_flags_use_not_mentions(source, is_legacy):
     code = _code_without_strings_and_comments(source).replace(" ", "")
     assert bool(LEGACY_KERAS.search(code)) is is_legacy

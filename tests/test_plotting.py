@@ -22,7 +22,7 @@ def close_figures():
 def test_image_grid_titles_show_true_and_predicted_labels_and_mark_mistakes():
     images = np.zeros((3, 28, 28, 1), dtype=np.float32)
     figure = plotting.plot_image_grid(images, true_labels=[1, 2, 3], predicted_labels=[1, 7, 3],
-                                      num_columns=3)  # fmt: skip
+                                      num_columns=3)
     axes = figure.axes
     assert [axis.get_title() for axis in axes] == ["1/1", "2/7", "3/3"]
     assert axes[1].title.get_color() == "red" and axes[0].title.get_color() == "black"
@@ -32,7 +32,7 @@ def test_image_grid_titles_show_true_and_predicted_labels_and_mark_mistakes():
 
 def test_image_grid_uses_class_names_and_hides_unused_cells():
     figure = plotting.plot_image_grid(np.zeros((5, 4, 4)), true_labels=[0, 1, 0, 1, 0],
-                                      class_names=["cat", "dog"], num_columns=3)  # fmt: skip
+                                      class_names=["cat", "dog"], num_columns=3)
     assert len(figure.axes) == 6
     assert figure.axes[1].get_title() == "dog"
     assert not figure.axes[5].axison
@@ -45,7 +45,7 @@ def test_image_grid_rejects_mismatched_labels():
 
 def test_history_plot_draws_train_and_validation_curves():
     history = {"loss": [1.0, 0.5, 0.3], "accuracy": [0.6, 0.8, 0.9],
-               "val_loss": [1.1, 0.6, 0.4], "val_accuracy": [0.5, 0.7, 0.85]}  # fmt: skip
+               "val_loss": [1.1, 0.6, 0.4], "val_accuracy": [0.5, 0.7, 0.85]}
     figure = plotting.plot_history(history)
     assert [axis.get_title() for axis in figure.axes] == ["loss", "accuracy"]
     train_line, validation_line = figure.axes[1].get_lines()

@@ -15,7 +15,7 @@ def _analytic_gaussian_epsilon(sigma, delta):
     # Balle & Wang (2018): exact (epsilon, delta) curve of one Gaussian mechanism, sensitivity 1.
     def delta_of(epsilon):
         return (norm.cdf(-epsilon * sigma + 1 / (2 * sigma))
-                - np.exp(epsilon) * norm.cdf(-epsilon * sigma - 1 / (2 * sigma)))  # fmt: skip
+                - np.exp(epsilon) * norm.cdf(-epsilon * sigma - 1 / (2 * sigma)))
     return brentq(lambda e: delta_of(e) - delta, 1e-6, 100)
 
 

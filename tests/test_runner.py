@@ -27,7 +27,7 @@ def _make_course(folder: Path, notebooks: dict[str, list[str]]) -> Path:
 def _run(folder: Path, *arguments: str):
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "course_utils", "run", *arguments], cwd=folder,
-                          capture_output=True, text=True, env=environment, timeout=300)  # fmt: skip
+                          capture_output=True, text=True, env=environment, timeout=300)
 
 
 def test_runner_records_metrics_memory_and_artifacts(tmp_path):

@@ -21,7 +21,7 @@ from course_utils.tooling.site import SiteError, _badges_as_links, build_site, b
 pytest.importorskip("sphinx", reason="the site tools (pip install -e '.[site]') are not installed")
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None,
-                                    reason="no Chromium here (Debian: apt-get install chromium)")  # fmt: skip
+                                    reason="no Chromium here (Debian: apt-get install chromium)")
 
 
 def _png() -> str:
@@ -54,7 +54,7 @@ def small_course(tmp_path_factory) -> Path:
             nbformat.v4.new_output("stream", name="stdout", text="hello\n")]),
         nbformat.v4.new_code_cell("plot()", outputs=[
             nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})]),
-    ])  # fmt: skip
+    ])
     second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Second lesson\n\n$a^2$")])
     executed = root / "build"
     executed.mkdir()
@@ -63,7 +63,7 @@ def small_course(tmp_path_factory) -> Path:
         nbformat.write(notebook, root / "notebooks" / name)
         nbformat.write(notebook, executed / name)
     (root / "README.md").write_text(f"# A course\n\n{badge}\n\n[Start here](notebooks/00_first.ipynb); "
-                                    "the [guide](docs/lecturers.md).\n")  # fmt: skip
+                                    "the [guide](docs/lecturers.md).\n")
     (root / "docs").mkdir()
     (root / "docs" / "lecturers.md").write_text("# Lecturers\n\nBack to the [course](../README.md).\n")
     (executed / "results.md").write_text("# Course run\n\n| notebook | wall (s) |\n|---|---:|\n| 00 | 1.0 |\n")
@@ -85,7 +85,7 @@ def test_the_site_has_a_home_page_notebook_pages_results_and_local_maths(built_s
     assert (built_site / "index.html").is_file()
     pages = site_pages(built_site)
     assert {"notebooks/00_first.html", "notebooks/01_second.html", "results.html",
-            "docs/lecturers.html"} <= set(pages)  # fmt: skip
+            "docs/lecturers.html"} <= set(pages)
     assert (built_site / "_static" / "mathjax" / "tex-chtml.js").is_file()
     for page in pages:
         html = (built_site / page).read_text()
@@ -106,7 +106,7 @@ def test_every_page_loads_offline_with_images_formulas_and_links(built_site, tmp
 def test_the_check_catches_a_broken_image_a_missing_page_and_an_outside_request(built_site, tmp_path):
     page = built_site / "broken.html"
     page.write_text('<html><body><img src="missing.png"><a href="nowhere.html">x</a> $x^2$'
-                    '<script src="https://cdn.example.org/lib.js"></script></body></html>')  # fmt: skip
+                    '<script src="https://cdn.example.org/lib.js"></script></body></html>')
     try:
         (report,) = check_pages(built_site, ["broken.html"])
     finally:

@@ -24,7 +24,7 @@ def _strip_docstrings(node: ast.AST) -> ast.AST:
         body = getattr(item, "body", None)
         if (isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
                 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):  # fmt: skip
+                and isinstance(body[0].value.value, str)):
             item.body = body[1:] or [ast.Pass()]
     return node
 
@@ -37,7 +37,7 @@ def notebook_definitions(notebook: Path) -> dict[str, ast.AST]:
             continue
         lines = "".join(cell["source"]).splitlines()
         source = "\n".join(line[: len(line) - len(line.lstrip())] + "pass"  # IPython magics
-                            if line.lstrip().startswith(("%", "!")) else line for line in lines)  # fmt: skip
+                            if line.lstrip().startswith(("%", "!")) else line for line in lines)
         for node in ast.parse(source).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 definitions[node.name] = node
@@ -75,7 +75,7 @@ COPIES = taught_copies()
 
 
 @pytest.mark.parametrize("module, copy, notebook", COPIES,
-                         ids=[f"{m.stem}.{c.name}" for m, c, _ in COPIES])  # fmt: skip
+                         ids=[f"{m.stem}.{c.name}" for m, c, _ in COPIES])
 def test_package_copy_equals_the_notebook_that_teaches_it(module, copy, notebook):
     problem = differences(copy, notebook)
     assert problem is None, f"{module.relative_to(ROOT)}: {problem}"
@@ -84,7 +84,7 @@ def test_package_copy_equals_the_notebook_that_teaches_it(module, copy, notebook
 def _write(tmp_path, notebook_code: str, package_code: str):
     notebook = tmp_path / "02_x.ipynb"
     notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "source": notebook_code,
-                                               "metadata": {}, "outputs": []}]}))  # fmt: skip
+                                               "metadata": {}, "outputs": []}]}))
     module = tmp_path / "pkg" / "m.py"
     module.parent.mkdir()
     module.write_text(package_code)
@@ -111,5 +111,5 @@ def test_docstrings_and_comments_may_differ(tmp_path):
 
 def test_a_copy_whose_notebook_lost_the_definition_is_caught(tmp_path):
     notebook, copy = _write(tmp_path, "x = 1\n",
-                            'def scale(x):\n    """Taught in notebooks/02_x.ipynb."""\n')  # fmt: skip
+                            'def scale(x):\n    """Taught in notebooks/02_x.ipynb."""\n')
     assert "defines no top-level" in differences(copy, notebook)

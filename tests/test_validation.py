@@ -58,7 +58,7 @@ def test_same_shape_and_image_shape():
 def test_in_range_boxes_labels_and_entries():
     assert v.check_in_range(0.5, "q", 0, 1, low_open=True) == 0.5
     for bad, wanted in [(0, r"q must be a number in \(0, 1\], got 0"), (float("nan"), "q must be"),
-                        ("0.5", "q must be")]:  # fmt: skip
+                        ("0.5", "q must be")]:
         with pytest.raises(ValueError, match=wanted):
             v.check_in_range(bad, "q", 0, 1, low_open=True)
     with pytest.raises(ValueError, match="std must be a number >= 0, got -1"):
@@ -154,7 +154,7 @@ CASES = [
     ("config.set_seed", (-1,), {}, "seed"),
     ("results.record", ("accuracy", float("nan")), {}, "finite"),
     ("results.save_artifact", ("../outside", GOOD_IMAGES), {}, "name"),
-]  # fmt: skip
+]
 
 #: Public names that take no array or size from a learner, with the reason.
 NOT_LEARNER_INPUT = {
@@ -182,7 +182,7 @@ NOT_LEARNER_INPUT = {
     "setup_info.cpu_computes_bfloat16": "a file path for tests; an unreadable one means False",
     "plotting.draw_lstm_cell": "only a Matplotlib axis",
     "explain.find_last_conv_layer": "only a model (a model without a convolution is refused)",
-}  # fmt: skip
+}
 
 _SKIPPED_MODULES = {"faces", "_validation", "__main__"}  # faces.py: engineer C's, tested in test_faces
 
@@ -210,7 +210,7 @@ def _public_names(module_name):
     module = importlib.import_module(f"course_utils.{module_name}")
     return {f"{module_name}.{name}" for name, value in vars(module).items()
             if not name.startswith("_") and (inspect.isfunction(value) or inspect.isclass(value))
-            and value.__module__ == module.__name__}  # fmt: skip
+            and value.__module__ == module.__name__}
 
 
 def _resolve(qualified):
@@ -225,7 +225,7 @@ def model():
     import keras
 
     return keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
-                             keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])  # fmt: skip
+                             keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
 
 
 @pytest.mark.parametrize("qualified, args, kwargs, names", CASES, ids=[case[0] for case in CASES])

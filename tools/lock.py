@@ -42,7 +42,7 @@ RUNTIME_EXTRAS = ("tf", "runner", "lab")
 COLAB_PINS = ("tensorflow-cpu==2.20.*", "keras==3.13.*")  # the CPU build of the same release
 #: Platforms a learner may set the course up on (uv's names), checked by ``--platforms``.
 PLATFORMS = ("x86_64-manylinux_2_28", "aarch64-manylinux_2_28", "aarch64-apple-darwin",
-             "x86_64-pc-windows-msvc")  # fmt: skip
+             "x86_64-pc-windows-msvc")
 #: Current patch releases (a few packages need e.g. 3.11.5 or newer; the README asks for a
 #: current patch release of 3.10-3.13).
 PYTHONS = ("3.10.12", "3.11.9", "3.12.8", "3.13.1")
@@ -67,7 +67,7 @@ def compile_requirements(arguments: list[str]) -> str:
         output = Path(folder) / "out.txt"
         subprocess.run([uv(), "pip", "compile", "--quiet", "--no-header", "--no-annotate",
                         "--no-emit-index-url", *arguments, "-o", str(output)],
-                       check=True, cwd=ROOT)  # fmt: skip
+                       check=True, cwd=ROOT)
         return output.read_text()
 
 
@@ -77,12 +77,12 @@ def runtime_set() -> str:
         constraints = Path(folder) / "constraints.txt"
         constraints.write_text("\n".join(UNIVERSAL_CONSTRAINTS) + "\n")
         return compile_requirements(["pyproject.toml", "--universal", "--python-version", "3.10",
-                                     "-c", str(constraints), *extras])  # fmt: skip
+                                     "-c", str(constraints), *extras])
 
 
 def test_set() -> str:
     return compile_requirements(["--group", "pyproject.toml:test", "--universal",
-                                 "--python-version", "3.10", "-c", str(RUNTIME)])  # fmt: skip
+                                 "--python-version", "3.10", "-c", str(RUNTIME)])
 
 
 def single_platform_set(extra_arguments: list[str], constraints: tuple[str, ...] = ()) -> str:
@@ -93,7 +93,7 @@ def single_platform_set(extra_arguments: list[str], constraints: tuple[str, ...]
         return compile_requirements(["pyproject.toml", "--group", "pyproject.toml:test", *extras,
                                      "--python-version", "3.11", "--python-platform",
                                      "x86_64-manylinux_2_28", "-c", str(constraint_file),
-                                     *extra_arguments])  # fmt: skip
+                                     *extra_arguments])
 
 
 def conda_environment(runtime_text: str) -> str:
@@ -150,7 +150,7 @@ PIP_PLATFORMS = {
     "aarch64-apple-darwin": ["macosx_14_0_arm64", "macosx_13_0_arm64", "macosx_12_0_arm64",
                              "macosx_11_0_arm64"],
     "x86_64-pc-windows-msvc": ["win_amd64"],
-}  # fmt: skip
+}
 
 
 _MARKER_PLATFORMS = {
@@ -162,7 +162,7 @@ _MARKER_PLATFORMS = {
                              "platform_system": "Darwin", "os_name": "posix"},
     "x86_64-pc-windows-msvc": {"sys_platform": "win32", "platform_machine": "AMD64",
                                "platform_system": "Windows", "os_name": "nt"},
-}  # fmt: skip
+}
 
 
 def pins_for(platform: str, python: str, text: str) -> list[str]:
@@ -171,7 +171,7 @@ def pins_for(platform: str, python: str, text: str) -> list[str]:
 
     environment = {**_MARKER_PLATFORMS[platform], "python_version": python.rsplit(".", 1)[0],
                    "python_full_version": python, "implementation_name": "cpython",
-                   "platform_python_implementation": "CPython"}  # fmt: skip
+                   "platform_python_implementation": "CPython"}
     pins = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
@@ -197,7 +197,7 @@ def _resolve_for(platform: str, python: str) -> tuple[str, str, subprocess.Compl
                                  "--ignore-installed", "--no-deps", "--only-binary=:all:",
                                  "--disable-pip-version-check", *tags, "--python-version", python,
                                  "--implementation", "cp", "--target", str(Path(folder) / "t"),
-                                 "-r", str(pinned)], capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+                                 "-r", str(pinned)], capture_output=True, text=True, cwd=ROOT)
     return platform, python, result
 
 
@@ -216,7 +216,7 @@ def check_platforms() -> int:
                 errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
                 print("    " + "\n    ".join(errors[-4:]))
     print("every platform resolves with wheels only" if not failures
-          else f"{failures} platform/Python combinations do not resolve")  # fmt: skip
+          else f"{failures} platform/Python combinations do not resolve")
     return 1 if failures else 0
 
 

@@ -53,13 +53,13 @@ def test_cell(source: str, grade_id: str, points: float):
     """A locked, graded test cell (autograded; worth ``points``). Wrap hidden
     tests in ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``."""
     return _nbgrader(code(source), grade_id=grade_id, solution=False, grade=True, locked=True,
-                     points=points)  # fmt: skip
+                     points=points)
 
 
 def open_answer_cell(text: str, grade_id: str, points: float = 0):
     """A markdown cell for an open question's answer (graded by hand)."""
     return _nbgrader(md(text), grade_id=grade_id, solution=True, grade=True, locked=False,
-                     points=points)  # fmt: skip
+                     points=points)
 
 
 def opening_cells(stem: str, title: str, goal: str, extra_imports: str = ""):
@@ -94,7 +94,7 @@ def write_notebook(path, cells) -> Path:
     """Write cells as a clean notebook: no outputs, python3 kernel, nbformat 4."""
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
-                                       "name": "python3"}  # fmt: skip
+                                       "name": "python3"}
     notebook.metadata["language_info"] = {"name": "python"}
     for cell in notebook.cells:
         if cell.cell_type == "code":

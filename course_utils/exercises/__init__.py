@@ -158,10 +158,10 @@ def _check_case(answer, name: str, case: Case) -> None:
         raise ExerciseFailure(f"{call} returned None: did you forget `return`?{hint}")
     if isinstance(expected, np.ndarray):
         expect(isinstance(got, (np.ndarray, list, tuple)),
-               f"{call} should return an array, got {type(got).__name__}{hint}")  # fmt: skip
+               f"{call} should return an array, got {type(got).__name__}{hint}")
         got_array = np.asarray(got)
         expect(got_array.shape == expected.shape,
-               f"{call} should have shape {expected.shape}, got {got_array.shape}{hint}")  # fmt: skip
+               f"{call} should have shape {expected.shape}, got {got_array.shape}{hint}")
         if isinstance(got, np.ndarray) and expected.dtype.kind in "fc" and got.dtype.kind not in "fc":
             raise ExerciseFailure(f"{call} should be a float array, got dtype {got.dtype}{hint}")
         if isinstance(got, np.ndarray) and expected.dtype == np.float32 and got.dtype != np.float32:
@@ -170,23 +170,23 @@ def _check_case(answer, name: str, case: Case) -> None:
             same = np.array_equal(got_array, expected)
         else:
             same = got_array.dtype.kind in "biufc" and np.allclose(got_array, expected, atol=case.atol,
-                                                                 rtol=case.rtol)  # fmt: skip
+                                                                 rtol=case.rtol)
         if not same:
             raise ExerciseFailure(f"{call} has the right shape but wrong values: got "
-                                  f"{describe_value(got_array)}, expected {describe_value(expected)}{hint}")  # fmt: skip
+                                  f"{describe_value(got_array)}, expected {describe_value(expected)}{hint}")
         return
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
         expect(type(got) is type(expected) and got == expected, f"{call} should be {expected!r}, got {got!r}{hint}")
         return
     if isinstance(expected, (int, float)) and case.atol is not None:
         expect(np.ndim(got) == 0 and np.isreal(got),
-               f"{call} should be a number, got {describe_value(got)}{hint}")  # fmt: skip
+               f"{call} should be a number, got {describe_value(got)}{hint}")
         expect(bool(np.isclose(float(got), expected, atol=case.atol, rtol=case.rtol)),
-               f"{call} should be {expected!r}, got {float(got)!r}{hint}")  # fmt: skip
+               f"{call} should be {expected!r}, got {float(got)!r}{hint}")
         return
     if isinstance(expected, int):
         expect(isinstance(got, (int, np.integer)) and not isinstance(got, bool),
-               f"{call} should be an int, got {type(got).__name__} {describe_value(got)}{hint}")  # fmt: skip
+               f"{call} should be an int, got {type(got).__name__} {describe_value(got)}{hint}")
         expect(int(got) == expected, f"{call} should be {expected}, got {int(got)}{hint}")
         return
     expect(got == expected, f"{call} should be {describe_value(expected)}, got {describe_value(got)}{hint}")
@@ -212,10 +212,10 @@ def expect_equal(got, expected, call: str) -> None:
     if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
         got_array, expected_array = np.asarray(got), np.asarray(expected)
         expect(got_array.shape == expected_array.shape,
-               f"{call} should have shape {expected_array.shape}, got {got_array.shape}")  # fmt: skip
+               f"{call} should have shape {expected_array.shape}, got {got_array.shape}")
         expect(np.array_equal(got_array, expected_array),
                f"{call} has the right shape but wrong values, e.g. got {got_array.ravel()[:4]} "
-               f"where {expected_array.ravel()[:4]} was expected")  # fmt: skip
+               f"where {expected_array.ravel()[:4]} was expected")
         return
     expect(got == expected, f"{call} should be {expected!r}, got {got!r}")
 
@@ -241,7 +241,7 @@ def expect_close(got, expected, call: str, atol: float = 1e-5, rtol: float = 1e-
     """Like :func:`expect_equal` but for floats and float arrays, within a tolerance."""
     got_array, expected_array = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
     expect(got_array.shape == expected_array.shape,
-           f"{call} should have shape {expected_array.shape}, got {got_array.shape}")  # fmt: skip
+           f"{call} should have shape {expected_array.shape}, got {got_array.shape}")
     if not np.allclose(got_array, expected_array, atol=atol, rtol=rtol):
         worst = np.unravel_index(np.argmax(np.abs(got_array - expected_array)), got_array.shape)
         where = f" at index {tuple(int(i) for i in worst)}" if got_array.ndim else ""
@@ -358,10 +358,10 @@ class Exercise:
         """
         if _graded_release() or not self.solution_code:
             text = (f"No reference answer for {self.key} in this release: it is graded. "
-                    "Ask your lecturer after the deadline.")  # fmt: skip
+                    "Ask your lecturer after the deadline.")
         elif not (self._checked or force):
             text = (f"Try {self.key} first: run the check cell with your answer once. "
-                    "(To see the answer without trying, call .solution(force=True).)")  # fmt: skip
+                    "(To see the answer without trying, call .solution(force=True).)")
         else:
             text = self.solution_code
         print(text)
@@ -390,7 +390,7 @@ class Exercise:
         namespace: dict = {"np": np, "keras": keras}
         exec(self.solution_code, namespace)  # noqa: S102 - the course's own reference code
         defined = [key for key, value in namespace.items()
-                   if callable(value) and key not in {"np", "keras", "__builtins__"}]  # fmt: skip
+                   if callable(value) and key not in {"np", "keras", "__builtins__"}]
         if name is None:
             if not defined:
                 raise ValueError(f"The solution of {self.key} defines no function.")

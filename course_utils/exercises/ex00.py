@@ -19,7 +19,7 @@ def _check_scale_images(scale_images) -> None:
     by_max = images[..., np.newaxis] / float(images.max())
     expect(not np.allclose(scaled, by_max),
            "scale_images divides by images.max(): 0-255 is the pixel format's range, so divide by 255 "
-           "(an image without a white pixel must stay dim)")  # fmt: skip
+           "(an image without a white pixel must stay dim)")
     expect_close(scaled[..., 0], expected[..., 0], "scale_images([[[0, 51], [102, 204]], [[102, 0], [51, 51]]])")
 
 
@@ -31,16 +31,16 @@ def _check_dense_param_count(dense_param_count) -> None:
 def _check_accuracy(accuracy) -> None:
     probabilities = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
     expect_close(accuracy(np.array([1, 0, 0, 0]), probabilities), 0.75,
-                 "accuracy([1, 0, 0, 0], probabilities with arg-max [1, 0, 1, 0])")  # fmt: skip
+                 "accuracy([1, 0, 0, 0], probabilities with arg-max [1, 0, 1, 0])")
     expect_close(accuracy(np.array([1, 0, 1, 0]), probabilities), 1.0,
-                 "accuracy(labels equal to every arg-max)")  # fmt: skip
+                 "accuracy(labels equal to every arg-max)")
     # three classes: the predicted class is the arg-max, not "probability of class 1 > 0.5"
     three_classes = np.array([[0.2, 0.3, 0.5], [0.1, 0.45, 0.45 - 1e-3], [0.4, 0.35, 0.25],
-                              [0.3, 0.3, 0.4], [0.05, 0.9, 0.05]])  # fmt: skip
+                              [0.3, 0.3, 0.4], [0.05, 0.9, 0.05]])
     expect_close(accuracy(np.array([2, 1, 0, 2, 1]), three_classes), 1.0,
-                 "accuracy([2, 1, 0, 2, 1], 3-class probabilities with arg-max [2, 1, 0, 2, 1])")  # fmt: skip
+                 "accuracy([2, 1, 0, 2, 1], 3-class probabilities with arg-max [2, 1, 0, 2, 1])")
     expect_close(accuracy(np.array([2, 2, 0, 0, 1]), three_classes), 0.6,
-                 "accuracy([2, 2, 0, 0, 1], 3-class probabilities with arg-max [2, 1, 0, 2, 1])")  # fmt: skip
+                 "accuracy([2, 2, 0, 0, 1], 3-class probabilities with arg-max [2, 1, 0, 2, 1])")
 
 
 register(Exercise(
@@ -56,7 +56,7 @@ register(Exercise(
         "def scale_images(images):\n"
         "    return (images.astype(np.float32) / 255.0)[..., np.newaxis]"
     ),
-))  # fmt: skip
+))
 
 register(Exercise(
     key="00.dense_param_count",
@@ -70,7 +70,7 @@ register(Exercise(
         "def dense_param_count(num_inputs, num_units):\n"
         "    return num_inputs * num_units + num_units"
     ),
-))  # fmt: skip
+))
 
 register(Exercise(
     key="00.accuracy",
@@ -84,4 +84,4 @@ register(Exercise(
         "def accuracy(labels, probabilities):\n"
         "    return float(np.mean(np.argmax(probabilities, axis=1) == labels))"
     ),
-))  # fmt: skip
+))

@@ -34,7 +34,7 @@ def _conv_cases() -> list[tuple[str, np.ndarray, np.ndarray, int, str]]:
         ("a 9x8 image, 3x3 kernel", photo, rng.standard_normal((3, 3)), 1, "same"),
         ("a 9x8 image, 4x4 kernel", photo, rng.standard_normal((4, 4)), 2, "same"),
         ("a 9x8 image, 3x2 kernel", photo, rng.standard_normal((3, 2)), 3, "same"),
-    ]  # fmt: skip
+    ]
 
 
 def _check_conv2d_grey(conv2d_grey) -> None:
@@ -47,14 +47,14 @@ def _check_conv2d_grey(conv2d_grey) -> None:
         expect(got.shape == expected.shape,
                f"{call} should have shape {expected.shape}, got {got.shape}"
                + (f" (TensorFlow pads {same_padding(image.shape[0], kernel.shape[0], stride)} rows "
-                  "before/after)" if padding == "same" else ""))  # fmt: skip
+                  "before/after)" if padding == "same" else ""))
         flipped = conv2d_single(image, kernel[::-1, ::-1], stride, padding)
         expect(not (np.allclose(got, flipped) and not np.allclose(got, expected)),
-               f"{call} matches the flipped kernel: deep learning's convolution does not flip it")  # fmt: skip
+               f"{call} matches the flipped kernel: deep learning's convolution does not flip it")
         if not np.allclose(got, expected, atol=1e-6):
             row, col = np.argwhere(~np.isclose(got, expected, atol=1e-6))[0]
             expect(False, f"{call}[{row}, {col}] should be {expected[row, col]:.4g}, got "
-                          f"{got[row, col]:.4g}")  # fmt: skip
+                          f"{got[row, col]:.4g}")
 
 
 CONV_SOLUTION = '''\
@@ -110,7 +110,7 @@ def _max_pool_cases() -> list[tuple[str, np.ndarray]]:
         ("a 5x7 image (odd sizes: the last row and column are dropped)",
          rng.standard_normal((5, 7)).astype(np.float32)),
         ("a random 28x28 image", rng.random((28, 28)).astype(np.float32)),
-    ]  # fmt: skip
+    ]
 
 
 def _check_max_pool(max_pool_2x2) -> None:
@@ -121,12 +121,12 @@ def _check_max_pool(max_pool_2x2) -> None:
         expected = _reference_max_pool(image)
         call = f"max_pool_2x2({description})"
         expect(got.shape == expected.shape,
-               f"{call} should have shape {expected.shape}, got {got.shape}")  # fmt: skip
+               f"{call} should have shape {expected.shape}, got {got.shape}")
         if not np.allclose(got, expected):
             row, col = np.argwhere(~np.isclose(got, expected))[0]  # first wrong pixel
             expect(False, f"{call}[{row}, {col}] should be {expected[row, col]:.4g} (the max of "
                           f"image[{2 * row}:{2 * row + 2}, {2 * col}:{2 * col + 2}]), got "
-                          f"{got[row, col]:.4g}")  # fmt: skip
+                          f"{got[row, col]:.4g}")
 
 
 MAX_POOL_SOLUTION = '''\
@@ -178,7 +178,7 @@ def _check_output_size(output_size) -> None:
         expected = conv_output_size(n, kernel_size, stride, padding)
         call = f"output_size({n}, {kernel_size}, {stride}, {padding!r})"
         expect(isinstance(got, (int, np.integer)) and not isinstance(got, bool),
-               f"{call} should return an int, got {type(got).__name__} {got!r}")  # fmt: skip
+               f"{call} should return an int, got {type(got).__name__} {got!r}")
         expect_equal(int(got), expected, call)
 
 

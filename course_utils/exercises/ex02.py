@@ -16,11 +16,11 @@ from . import Exercise, expect, expect_close, expect_equal, register
 def _check_one_hot(one_hot) -> None:
     encoded = one_hot(np.array([2, 0, 1, 2]), 3)
     expect(isinstance(encoded, np.ndarray),
-           f"one_hot should return a NumPy array, got {type(encoded).__name__}")  # fmt: skip
+           f"one_hot should return a NumPy array, got {type(encoded).__name__}")
     expect_equal(encoded.shape, (4, 3), "one_hot([2, 0, 1, 2], 3).shape")
     expect(encoded.dtype == np.float32,
            f"one_hot should return float32 (what Keras' losses compute in), got {encoded.dtype}; "
-           "note that keras.utils.to_categorical returns float64 in Keras 3")  # fmt: skip
+           "note that keras.utils.to_categorical returns float64 in Keras 3")
     expect_close(encoded, [[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]], "one_hot([2, 0, 1, 2], 3)")
     expect_equal(one_hot(np.array([0]), 10).shape, (1, 10), "one_hot([0], 10).shape")
     uint8_labels = one_hot(np.array([9, 3], dtype=np.uint8), 10)  # MNIST labels are uint8
@@ -28,7 +28,7 @@ def _check_one_hot(one_hot) -> None:
 
 
 def _reference_batch_norm(x, gamma, beta, moving_mean, moving_variance, training,
-                          momentum=0.9, epsilon=1e-3):  # fmt: skip
+                          momentum=0.9, epsilon=1e-3):
     x = np.asarray(x, dtype=np.float64)
     if training:
         axes = tuple(range(x.ndim - 1))
@@ -51,7 +51,7 @@ def _batch_norm_cases():
          np.array([0.5, -1.0, 0.0]), np.array([2.0, 0.3, 1.0])),
         ("5 dense outputs of 2 units", dense, np.array([0.8, 1.2]), np.array([0.0, 1.0]),
          np.array([0.0, 0.0]), np.array([1.0, 1.0])),
-    ]  # fmt: skip
+    ]
 
 
 def _check_batch_norm(batch_norm) -> None:
@@ -59,9 +59,9 @@ def _check_batch_norm(batch_norm) -> None:
         for training in (True, False):
             call = f"batch_norm({description}, training={training})"
             got = batch_norm(x.copy(), gamma.copy(), beta.copy(), moving_mean.copy(),
-                             moving_variance.copy(), training)  # fmt: skip
+                             moving_variance.copy(), training)
             expect(isinstance(got, tuple) and len(got) == 3,
-                   f"{call} should return (y, moving_mean, moving_variance), got {type(got).__name__}")  # fmt: skip
+                   f"{call} should return (y, moving_mean, moving_variance), got {type(got).__name__}")
             expected = _reference_batch_norm(x, gamma, beta, moving_mean, moving_variance, training)
             y = np.asarray(got[0], dtype=np.float64)
             expect_equal(y.shape, x.shape, f"{call}[0].shape")
@@ -70,20 +70,20 @@ def _check_batch_norm(batch_norm) -> None:
                 with_moving = _reference_batch_norm(x, gamma, beta, moving_mean, moving_variance, False)
                 expect(not np.allclose(y, with_moving[0], atol=1e-6),
                        f"{call} used the moving averages: in training, normalise with the batch's own "
-                       "mean and variance")  # fmt: skip
+                       "mean and variance")
                 with_ddof = gamma * (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes, ddof=1) + 1e-3) + beta
                 expect(not np.allclose(y, with_ddof, atol=1e-6),
                        f"{call} divides the variance by N - 1: batch normalisation uses the plain mean "
-                       "of the squared deviations (divide by N)")  # fmt: skip
+                       "of the squared deviations (divide by N)")
             else:
                 batch_stats = _reference_batch_norm(x, gamma, beta, moving_mean, moving_variance, True)
                 expect(not np.allclose(y, batch_stats[0], atol=1e-6),
-                       f"{call} used the batch's statistics: at inference use the moving averages")  # fmt: skip
+                       f"{call} used the batch's statistics: at inference use the moving averages")
             no_epsilon = _reference_batch_norm(x, gamma, beta, moving_mean, moving_variance, training,
-                                               epsilon=0.0)  # fmt: skip
+                                               epsilon=0.0)
             expect(not (np.allclose(y, no_epsilon[0], atol=1e-6)
                         and not np.allclose(y, expected[0], atol=1e-6)),
-                   f"{call} left out epsilon (1e-3) under the square root")  # fmt: skip
+                   f"{call} left out epsilon (1e-3) under the square root")
             expect_close(y, expected[0], f"{call}[0] (y)", atol=1e-5)
             expect_close(got[1], expected[1], f"{call}[1] (the new moving mean)", atol=1e-6)
             expect_close(got[2], expected[2], f"{call}[2] (the new moving variance)", atol=1e-6)
@@ -93,16 +93,16 @@ def _check_most_confused(most_confused) -> None:
     confusion = np.array([[50, 1, 7], [0, 40, 2], [3, 9, 60]])
     top = [tuple(int(value) for value in pair) for pair in most_confused(confusion, 1)]
     expect(all(true != predicted for true, predicted, _ in top),
-           f"most_confused must skip the diagonal (correct predictions), got {top}")  # fmt: skip
+           f"most_confused must skip the diagonal (correct predictions), got {top}")
     expect_equal(most_confused(confusion, 2), [(2, 1, 9), (0, 2, 7)],
-                 "most_confused([[50, 1, 7], [0, 40, 2], [3, 9, 60]], 2)")  # fmt: skip
+                 "most_confused([[50, 1, 7], [0, 40, 2], [3, 9, 60]], 2)")
     expect_equal(most_confused(np.eye(3, dtype=int) * 5, 2), [],
-                 "most_confused(a matrix with no mistakes, 2)")  # fmt: skip
+                 "most_confused(a matrix with no mistakes, 2)")
     pairs = most_confused(np.array([[5, 4], [4, 5]]), 2)
     expect_equal(sorted(pairs), [(0, 1, 4), (1, 0, 4)],
-                 "most_confused([[5, 4], [4, 5]], 2) (sorted)")  # fmt: skip
+                 "most_confused([[5, 4], [4, 5]], 2) (sorted)")
     expect(all(isinstance(value, int) for pair in pairs for value in pair),
-           f"most_confused should return plain ints, got {pairs}")  # fmt: skip
+           f"most_confused should return plain ints, got {pairs}")
 
 
 register(Exercise(
@@ -118,7 +118,7 @@ register(Exercise(
         "def one_hot(labels, num_classes):\n"
         "    return np.eye(num_classes, dtype=np.float32)[np.asarray(labels, dtype=int)]"
     ),
-))  # fmt: skip
+))
 
 register(Exercise(
     key="02.batch_norm",
@@ -145,7 +145,7 @@ register(Exercise(
         "    y = gamma * (x - mean) / np.sqrt(variance + epsilon) + beta\n"
         "    return y, moving_mean, moving_variance"
     ),
-))  # fmt: skip
+))
 
 register(Exercise(
     key="02.most_confused",
@@ -165,4 +165,4 @@ register(Exercise(
         "    return [(int(i), int(j), int(mistakes[i, j])) for i, j in zip(rows, cols, strict=True)\n"
         "            if mistakes[i, j] > 0]"
     ),
-))  # fmt: skip
+))

@@ -16,7 +16,7 @@ def _check_lstm_param_count(lstm_param_count) -> None:
         (10, 3, 168),
     ):
         expect_equal(lstm_param_count(features, units), expected,
-                     f"lstm_param_count({features}, {units})")  # fmt: skip
+                     f"lstm_param_count({features}, {units})")
 
 
 def _sigmoid(values):
@@ -34,7 +34,7 @@ def _reference_lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
 def _check_lstm_step(lstm_step) -> None:
     # 1) hand-computable: all weights 0, so every gate is sigmoid(0) = 0.5 and the candidate is 0.
     h_t, c_t = lstm_step(np.ones((1, 1)), np.zeros((1, 1)), np.ones((1, 1)),
-                         np.zeros((1, 4)), np.zeros((1, 4)), np.zeros(4))  # fmt: skip
+                         np.zeros((1, 4)), np.zeros((1, 4)), np.zeros(4))
     expect_close(c_t, [[0.5]], "with zero weights and c_prev = 1, c_t (forget gate 0.5 keeps half)")
     expect_close(
         h_t, [[0.5 * np.tanh(0.5)]], "with zero weights and c_prev = 1, h_t = o * tanh(c_t)"
@@ -44,16 +44,16 @@ def _check_lstm_step(lstm_step) -> None:
     batch, features, units = 2, 3, 4
     arguments = (rng.standard_normal((batch, features)), rng.standard_normal((batch, units)),
                  rng.standard_normal((batch, units)), rng.standard_normal((features, 4 * units)),
-                 rng.standard_normal((units, 4 * units)), rng.standard_normal(4 * units))  # fmt: skip
+                 rng.standard_normal((units, 4 * units)), rng.standard_normal(4 * units))
     expected_h, expected_c = _reference_lstm_step(*arguments)
     h_t, c_t = lstm_step(*arguments)
     expect_equal(np.shape(h_t), (batch, units), "lstm_step(...)[0].shape (h_t)")
     expect_equal(np.shape(c_t), (batch, units), "lstm_step(...)[1].shape (c_t)")
     swapped = _reference_lstm_step(*arguments[:3], *(
         np.concatenate([w[..., units:2 * units], w[..., :units], w[..., 2 * units:]], axis=-1)
-        for w in arguments[3:]))  # fmt: skip
+        for w in arguments[3:]))
     expect(not np.allclose(c_t, swapped[1]),
-           "c_t looks like the input and forget gates are swapped: Keras orders them i, f, c, o")  # fmt: skip
+           "c_t looks like the input and forget gates are swapped: Keras orders them i, f, c, o")
     expect_close(c_t, expected_c, "c_t = f * c_prev + i * tanh(z_c) with random weights", atol=1e-6)
     expect_close(h_t, expected_h, "h_t = o * tanh(c_t) with random weights", atol=1e-6)
 
@@ -71,7 +71,7 @@ register(Exercise(
         "def lstm_param_count(num_features, units):\n"
         "    return 4 * (units * (num_features + units) + units)"
     ),
-))  # fmt: skip
+))
 
 register(Exercise(
     key="03.lstm_step",
@@ -91,4 +91,4 @@ register(Exercise(
         "    h_t = sigmoid(z_o) * np.tanh(c_t)\n"
         "    return h_t, c_t"
     ),
-))  # fmt: skip
+))

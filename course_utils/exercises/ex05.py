@@ -14,7 +14,7 @@ def _binary_cross_entropy(target, logits):
 
 def _reference_discriminator_loss(real_logits, fake_logits, real_label=1.0):
     return float(np.mean(_binary_cross_entropy(real_label, real_logits))
-                 + np.mean(_binary_cross_entropy(0.0, fake_logits)))  # fmt: skip
+                 + np.mean(_binary_cross_entropy(0.0, fake_logits)))
 
 
 def _check_discriminator_loss(discriminator_loss) -> None:
@@ -24,25 +24,25 @@ def _check_discriminator_loss(discriminator_loss) -> None:
     swapped = float(np.mean(_binary_cross_entropy(0.0, real)) + np.mean(_binary_cross_entropy(1.0, fake)))
     expect(abs(got - swapped) > 1e-4,
            "discriminator_loss has the targets swapped: real images should be labelled real_label, "
-           "generated ones 0")  # fmt: skip
+           "generated ones 0")
     pooled = float(np.mean(np.concatenate([_binary_cross_entropy(1.0, real), _binary_cross_entropy(0.0, fake)])))
     expect(abs(got - pooled) > 1e-4,
            "discriminator_loss averages real and fake terms together; return the mean over the real "
-           "batch plus the mean over the fake batch (the batches may differ in size)")  # fmt: skip
+           "batch plus the mean over the fake batch (the batches may differ in size)")
     expect_close(got, _reference_discriminator_loss(real, fake),
-                 "discriminator_loss([0.5, -1.5, 2], [-2, 0.3])", atol=1e-5)  # fmt: skip
+                 "discriminator_loss([0.5, -1.5, 2], [-2, 0.3])", atol=1e-5)
     smoothed = float(discriminator_loss(real, fake, real_label=0.9))
     expect(abs(smoothed - got) > 1e-4,
            "discriminator_loss ignores real_label: with real_label=0.9 the real images' target is 0.9")
     expect_close(smoothed, _reference_discriminator_loss(real, fake, 0.9),
-                 "discriminator_loss([0.5, -1.5, 2], [-2, 0.3], real_label=0.9)", atol=1e-5)  # fmt: skip
+                 "discriminator_loss([0.5, -1.5, 2], [-2, 0.3], real_label=0.9)", atol=1e-5)
     with np.errstate(all="ignore"):
         worst = float(discriminator_loss(np.array([-1000.0]), np.array([1000.0])))
         best = float(discriminator_loss(np.array([1000.0]), np.array([-1000.0])))
     expect(np.isfinite(worst) and np.isfinite(best),
            f"discriminator_loss([-1000], [1000]) should be finite (2000), got {worst}; "
            f"discriminator_loss([1000], [-1000]) should be 0, got {best}: compute log(1 + exp(x)) "
-           "stably, e.g. np.logaddexp(0, x)")  # fmt: skip
+           "stably, e.g. np.logaddexp(0, x)")
     expect_close(worst, 2000.0, "discriminator_loss([-1000], [1000])", atol=1e-6)
     expect_close(best, 0.0, "discriminator_loss([1000], [-1000])", atol=1e-6)
 
@@ -55,16 +55,16 @@ def _hidden_inception_score(*args, **kwargs):
 def _check_inception_score_values(inception_score) -> None:
     confident = np.eye(10)[np.arange(50) % 10]
     expect_close(inception_score(confident), 10.0, "inception_score(one-hot rows, 5 per class)",
-                 atol=1e-3)  # fmt: skip
+                 atol=1e-3)
     expect_close(inception_score(np.full((20, 10), 0.1)), 1.0, "inception_score(uniform rows)",
-                 atol=1e-6)  # fmt: skip
+                 atol=1e-6)
     one_class = np.eye(10)[np.zeros(20, dtype=int)]
     expect_close(inception_score(one_class), 1.0, "inception_score(every row one-hot for class 0)",
-                 atol=1e-3)  # fmt: skip
+                 atol=1e-3)
     mixed = np.array([[1.0, 0.0], [0.5, 0.5]])
     kl_mean = (np.log(1 / 0.75) + 0.5 * np.log(0.5 / 0.75) + 0.5 * np.log(2.0)) / 2
     expect_close(inception_score(mixed), np.exp(kl_mean), "inception_score([[1, 0], [0.5, 0.5]])",
-                 atol=1e-4)  # fmt: skip
+                 atol=1e-4)
 
 
 def _check_inception_score(inception_score) -> None:
@@ -103,7 +103,7 @@ register(Exercise(
         "    fake_term = np.logaddexp(0.0, fake_logits)\n"
         "    return float(np.mean(real_term) + np.mean(fake_term))"
     ),
-))  # fmt: skip
+))
 
 register(Exercise(
     key="05.inception_score",
@@ -121,4 +121,4 @@ register(Exercise(
         "    kl = np.sum(p * (np.log(p + eps) - np.log(marginal + eps)), axis=1)\n"
         "    return float(np.exp(kl.mean()))"
     ),
-))  # fmt: skip
+))

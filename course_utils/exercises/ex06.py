@@ -42,7 +42,7 @@ register(Exercise(
         "    kept = np.asarray(scores) >= threshold\n"
         "    is_true_positive = np.asarray(is_true_positive, dtype=bool)\n"
         "    return np.sum(is_true_positive & kept) / num_faces, np.sum(~is_true_positive & kept) / num_images\n"),
-))  # fmt: skip
+))
 
 
 def _check_rank_k_accuracy(rank_k_accuracy):
@@ -52,14 +52,14 @@ def _check_rank_k_accuracy(rank_k_accuracy):
     gallery_labels = np.array([7, 3, 5, 9])
     probe_labels = np.array([5, 7, 3])
     expect_close(rank_k_accuracy(distances, gallery_labels, probe_labels, 1), 1 / 3,
-                 "rank_k_accuracy(..., k=1) (only the third probe's nearest is right)")  # fmt: skip
+                 "rank_k_accuracy(..., k=1) (only the third probe's nearest is right)")
     expect_close(rank_k_accuracy(distances, gallery_labels, probe_labels, 2), 2 / 3, "rank_k_accuracy(..., k=2)")
     expect_close(rank_k_accuracy(distances, gallery_labels, probe_labels, 3), 1.0, "rank_k_accuracy(..., k=3)")
     # two gallery photos of person 7: the 2 nearest photos are one person, so rank 2 needs the 3rd photo
     distances = np.array([[0.1, 0.2, 0.3, 0.4]])
     got = rank_k_accuracy(distances, np.array([7, 7, 3, 5]), np.array([3]), 2)
     expect_close(got, 1.0, "rank_k_accuracy with gallery labels [7 7 3 5], probe 3, k=2 "
-                 "(count the k nearest *people*, not photos)")  # fmt: skip
+                 "(count the k nearest *people*, not photos)")
 
 
 register(Exercise(
@@ -80,7 +80,7 @@ register(Exercise(
         "                people.append(person)\n"
         "        hits.append(label in people[:k])\n"
         "    return float(np.mean(hits))\n"),
-))  # fmt: skip
+))
 
 # --------------------------------------------------------------------------- detection (06_2)
 
@@ -118,7 +118,7 @@ def _check_soft_nms(soft_nms):
     try:
         cases = [(0.5, 0.05, "box 0 (IoU 0.95 with box 3) falls below 0.05 and goes"),
                  (0.5, 0.01, "every box survives, in a new order"),
-                 (0.75, 0.05, "only box 0 overlaps box 3 by more than 0.75")]  # fmt: skip
+                 (0.75, 0.05, "only box 0 overlaps box 3 by more than 0.75")]
         for iou_threshold, score_threshold, why in cases:
             expected, expected_scores = _soft_nms_reference(boxes, scores, iou_threshold, score_threshold)
             got = soft_nms(boxes.copy(), scores.copy(), iou_threshold, score_threshold)
@@ -163,7 +163,7 @@ register(Exercise(
         "                scores[index] *= 1 - overlaps[best, index]\n"
         "        remaining = [index for index in remaining if scores[index] >= score_threshold]\n"
         "    return kept_indices, kept_scores\n"),
-))  # fmt: skip
+))
 
 
 def _check_voc_true_positives(voc_true_positives):
@@ -171,10 +171,10 @@ def _check_voc_true_positives(voc_true_positives):
     boxes = np.array([[0, 0, 10, 10], [0.5, 0, 10.5, 10]], dtype=float)
     got = np.asarray(voc_true_positives(boxes, np.array([0.9, 0.8]), true_boxes, 0.5), dtype=bool).tolist()
     expect_equal(got, [True, False], "voc_true_positives for two boxes whose best true box is the same one "
-                 "(the second overlaps the other true box by 0.74, but VOC only looks at its best)")  # fmt: skip
+                 "(the second overlaps the other true box by 0.74, but VOC only looks at its best)")
     got = np.asarray(voc_true_positives(boxes[::-1], np.array([0.8, 0.9]), true_boxes, 0.5), dtype=bool).tolist()
     expect_equal(got, [False, True], "voc_true_positives with the boxes given in the other order (flags follow "
-                 "the given order, the matching follows the scores)")  # fmt: skip
+                 "the given order, the matching follows the scores)")
     got = np.asarray(voc_true_positives(boxes, np.array([0.9, 0.8]), true_boxes, 0.95), dtype=bool).tolist()
     expect_equal(got, [True, False], "voc_true_positives at IoU threshold 0.95")
     got = np.asarray(voc_true_positives(boxes, np.array([0.9, 0.8]), np.zeros((0, 4)), 0.5), dtype=bool).tolist()
@@ -204,7 +204,7 @@ register(Exercise(
         "            claimed[best] = True\n"
         "            is_true_positive[index] = True\n"
         "    return is_true_positive\n"),
-))  # fmt: skip
+))
 
 # --------------------------------------------------------------------------- classification (06_3)
 
@@ -233,7 +233,7 @@ def _check_bottleneck_block_in_float32(bottleneck_block):
     convolutions = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     expect([tuple(layer.kernel_size) for layer in convolutions] == [(1, 1), (3, 3), (1, 1)],
            "the block should have three convolutions, 1x1, 3x3, 1x1, got kernel sizes "
-           f"{[tuple(layer.kernel_size) for layer in convolutions]}")  # fmt: skip
+           f"{[tuple(layer.kernel_size) for layer in convolutions]}")
     expect([layer.filters for layer in convolutions] == [8, 8, 32],
            f"filters should be [8, 8, 32] (32 // 4 inside), got {[layer.filters for layer in convolutions]}")
     norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
@@ -249,7 +249,7 @@ def _check_bottleneck_block_in_float32(bottleneck_block):
     x = np.random.default_rng(0).normal(size=(2, 8, 8, 32)).astype("float32")
     got = np.asarray(model(x, training=False))
     expect_close(got, np.maximum(x, 0), "the block's output when its residual branch gives 0 (should be ReLU(input): "
-                 "add the input before the last ReLU)", atol=1e-5)  # fmt: skip
+                 "add the input before the last ReLU)", atol=1e-5)
 
 
 register(Exercise(
@@ -269,7 +269,7 @@ register(Exercise(
         "    branch = layers.Conv2D(filters, 1, use_bias=False)(branch)\n"
         "    branch = layers.BatchNormalization()(branch)\n"
         "    return layers.ReLU()(layers.Add()([x, branch]))\n"),
-))  # fmt: skip
+))
 
 
 def _check_top_k_accuracy(top_k_accuracy):
@@ -278,7 +278,7 @@ def _check_top_k_accuracy(top_k_accuracy):
     expect_close(top_k_accuracy(probabilities, labels, 1), 1 / 4, "top_k_accuracy(probabilities, labels, 1)")
     expect_close(top_k_accuracy(probabilities, labels, 2), 4 / 4, "top_k_accuracy(probabilities, labels, 2)")
     expect_close(top_k_accuracy(probabilities, np.array([0, 1, 1, 2]), 2), 1 / 4,
-                 "top_k_accuracy(probabilities, [0 1 1 2], 2)")  # fmt: skip
+                 "top_k_accuracy(probabilities, [0 1 1 2], 2)")
     expect_close(top_k_accuracy(probabilities, labels, 3), 1.0, "top_k_accuracy with k = number of classes")
 
 
@@ -292,7 +292,7 @@ register(Exercise(
         "def top_k_accuracy(probabilities, labels, k):\n"
         "    top = np.argsort(-np.asarray(probabilities), axis=1)[:, :k]\n"
         "    return float(np.mean(np.any(top == np.asarray(labels)[:, None], axis=1)))\n"),
-))  # fmt: skip
+))
 
 # --------------------------------------------------------------------------- restoration (06_4)
 
@@ -306,12 +306,12 @@ def _check_masked_psnr(masked_psnr):
     mask[:, :2, :2] = True
     # image 0: region MSE 0.25 / 4 -> 10 log10(16) dB
     expect_close(masked_psnr(reference[:1], estimate[:1], mask[:1]), 10 * np.log10(16),
-                 "masked_psnr of one image whose 4 region pixels have MSE 0.0625")  # fmt: skip
+                 "masked_psnr of one image whose 4 region pixels have MSE 0.0625")
     estimate[1, 0, 1] = 0.1
     expected = (10 * np.log10(16) + 10 * np.log10(1 / (0.01 / 4))) / 2
     expect_close(masked_psnr(reference, estimate, mask), expected,
                  "masked_psnr of two images (the mean of each image's PSNR inside its mask; pixels outside "
-                 "the mask do not count)")  # fmt: skip
+                 "the mask do not count)")
 
 
 register(Exercise(
@@ -328,13 +328,13 @@ register(Exercise(
         "        mse = np.mean((ref[region] - est[region]) ** 2)\n"
         "        values.append(10 * np.log10(1.0 / mse))\n"
         "    return float(np.mean(values))\n"),
-))  # fmt: skip
+))
 
 
 def _check_downsample_2x(downsample_2x):
     image = np.arange(16, dtype=float).reshape(4, 4)
     expect_close(downsample_2x(image), np.array([[2.5, 4.5], [10.5, 12.5]]),
-                 "downsample_2x(np.arange(16).reshape(4, 4))")  # fmt: skip
+                 "downsample_2x(np.arange(16).reshape(4, 4))")
     got = np.asarray(downsample_2x(np.ones((6, 2))))
     expect(got.shape == (3, 1), f"downsample_2x of a (6, 2) image should have shape (3, 1), got {got.shape}")
 
@@ -350,7 +350,7 @@ register(Exercise(
         "    image = np.asarray(image, dtype=float)\n"
         "    h, w = image.shape\n"
         "    return image.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))\n"),
-))  # fmt: skip
+))
 
 # --------------------------------------------------------------------------- segmentation (06_5)
 
@@ -362,9 +362,9 @@ def _check_mean_iou(mean_iou):
     expected = (4 / 6 + 3 / 4 + 3 / 4) / 3
     expect_close(mean_iou(true_mask, predicted, 3), expected, "mean_iou on the 3x4 masks of the check")
     expect_close(mean_iou(true_mask, predicted, 6), expected,
-                 "mean_iou with num_classes=6 (classes 3-5 appear in neither mask and must be skipped)")  # fmt: skip
+                 "mean_iou with num_classes=6 (classes 3-5 appear in neither mask and must be skipped)")
     expect_close(mean_iou(np.array([1, 1, 0]), np.array([0, 0, 1]), 2), 0.0,
-                 "mean_iou when every pixel is wrong")  # fmt: skip
+                 "mean_iou when every pixel is wrong")
     expect_close(mean_iou(np.array([3, 3]), np.array([3, 3]), 4), 1.0, "mean_iou of two equal masks")
 
 
@@ -383,7 +383,7 @@ register(Exercise(
         "        if union:\n"
         "            ious.append(np.sum((true_mask == k) & (predicted_mask == k)) / union)\n"
         "    return float(np.mean(ious))\n"),
-))  # fmt: skip
+))
 
 
 def _check_dice_scores(dice_scores):
@@ -412,4 +412,4 @@ register(Exercise(
         "        both = np.sum((true_mask == k) & (predicted_mask == k))\n"
         "        scores.append(2 * both / total if total else np.nan)\n"
         "    return np.array(scores)\n"),
-))  # fmt: skip
+))

@@ -35,7 +35,7 @@ from . import Exercise, as_array, expect, expect_array, expect_close, register
 
 def _refuse(*args, **kwargs):
     raise AssertionError("write this exercise from scratch: the course_utils reference that computes the same "
-                         "thing is hidden during this check")  # fmt: skip
+                         "thing is hidden during this check")
 
 
 @contextmanager
@@ -91,7 +91,7 @@ def shift_image(image, rows, cols):
                 shifted[r, c] = image[r - rows, c - cols]
     return shifted
 ''',
-))  # fmt: skip
+))
 
 
 def _check_cutout(cutout):
@@ -105,19 +105,19 @@ def _check_cutout(cutout):
         expect(got.shape == image.shape, f"{name}(6x7 image, 3, rng) should keep the shape (6, 7), got {got.shape}")
         zeros = np.argwhere(got == 0)
         expect(len(zeros) == 9, f"{name}(6x7 image of ones, 3, rng) should zero exactly a 3x3 square (9 pixels), "
-                                f"zeroed {len(zeros)}; keep the square inside the image")  # fmt: skip
+                                f"zeroed {len(zeros)}; keep the square inside the image")
         top, left = zeros.min(axis=0)
         expect(np.array_equal(zeros.max(axis=0) - zeros.min(axis=0), [2, 2]),
-               f"{name} should zero one contiguous 3x3 square")  # fmt: skip
+               f"{name} should zero one contiguous 3x3 square")
         seen_rows.add(int(top))
         seen_cols.add(int(left))
     expect(seen_rows == set(range(4)) and seen_cols == set(range(5)),
            f"{name}: every position of the square inside the image should be possible (top row 0..3, left column "
-           f"0..4 for a 3x3 square in 6x7), seen rows {sorted(seen_rows)}, columns {sorted(seen_cols)}")  # fmt: skip
+           f"0..4 for a 3x3 square in 6x7), seen rows {sorted(seen_rows)}, columns {sorted(seen_cols)}")
     first = as_array(cutout(image.copy(), 2, np.random.default_rng(7)), name)
     again = as_array(cutout(image.copy(), 2, np.random.default_rng(7)), name)
     expect(np.array_equal(first, again), f"{name} should draw the position from the rng it is given "
-                                         "(same seed, same result)")  # fmt: skip
+                                         "(same seed, same result)")
     whole = as_array(cutout(image[:, :6].copy(), 6, np.random.default_rng(0)), name)
     expect(not whole.any(), f"{name}(6x6 image, 6, rng) should zero the whole image")
 
@@ -138,7 +138,7 @@ def cutout(image, size, rng):
     erased[top:top + size, left:left + size] = 0
     return erased
 ''',
-))  # fmt: skip
+))
 
 # --------------------------------------------------------------------------- part 2
 
@@ -161,23 +161,23 @@ def _check_distillation_loss(distillation_loss):
     student, teacher = rng.normal(size=(6, 10)) * 3, rng.normal(size=(6, 10)) * 8
     labels = rng.integers(0, 10, size=6)
     cases = [(1.0, 1.0, "only the hard labels (alpha = 1)"), (4.0, 0.0, "only the soft targets (alpha = 0)"),
-             (1.0, 0.0, "soft targets at T = 1"), (4.0, 0.1, "T = 4, alpha = 0.1")]  # fmt: skip
+             (1.0, 0.0, "soft targets at T = 1"), (4.0, 0.1, "T = 4, alpha = 0.1")]
     for temperature, alpha, what in cases:
         expected = _reference_distillation_loss(student, teacher, labels, temperature, alpha)
         got = distillation_loss(student.copy(), teacher.copy(), labels.copy(), temperature, alpha)
         expect(got is not None, f"{name} returned None: did you forget `return`?")
         expect(np.ndim(got) == 0, f"{name} should return one number (the mean over the batch), got shape "
-                                  f"{np.shape(got)}")  # fmt: skip
+                                  f"{np.shape(got)}")
         if what.startswith("only the soft") and abs(float(got) - expected / 16) < 1e-6 * max(1, abs(expected)):
             expect(False, f"{name} with {what}: multiply the soft part by T ** 2 (here 16)")
         expect_close(float(got), expected, f"{name} with {what}")
     same = distillation_loss(teacher.copy(), teacher.copy(), labels.copy(), 4.0, 0.0)
     expect(abs(float(same)) < 1e-6, f"{name}: a student whose logits equal the teacher's should have soft loss 0 "
-                                     f"(use the KL divergence), got {float(same):.4g}")  # fmt: skip
+                                     f"(use the KL divergence), got {float(same):.4g}")
     big = _reference_distillation_loss(np.array([[300.0, 0.0]]), np.array([[0.0, 300.0]]), np.array([0]), 1.0, 0.5)
     got = distillation_loss(np.array([[300.0, 0.0]]), np.array([[0.0, 300.0]]), np.array([0]), 1.0, 0.5)
     expect(got is not None and np.isfinite(got), f"{name} overflows for logits of 300: subtract each row's "
-                                                 "maximum before exponentiating (a stable log-softmax)")  # fmt: skip
+                                                 "maximum before exponentiating (a stable log-softmax)")
     expect_close(float(got), big, f"{name} for logits of 300")
 
 
@@ -200,7 +200,7 @@ def distillation_loss(student_logits, teacher_logits, labels, temperature, alpha
     soft = np.sum(np.exp(log_teacher) * (log_teacher - log_softmax(student_logits / temperature)), axis=-1)
     return float(np.mean(alpha * hard + (1 - alpha) * temperature**2 * soft))
 ''',
-))  # fmt: skip
+))
 
 
 def _round_half_away_from_zero(values):
@@ -217,7 +217,7 @@ def _check_quantise(quantise_int8):
     ties = np.array([1.25, -1.25, 0.75, -0.25])  # / 0.5 = 2.5, -2.5, 1.5, -0.5 exactly
     got = as_array(quantise_int8(ties.copy(), 0.5, 0), "quantise_int8")
     expect_array(got, np.array([3, -3, 2, -1]), "quantise_int8([1.25, -1.25, 0.75, -0.25], 0.5, 0) (TFLite rounds "
-                  "halves away from zero; np.round rounds them to even)")  # fmt: skip
+                  "halves away from zero; np.round rounds them to even)")
 
 
 register(Exercise(
@@ -234,7 +234,7 @@ def quantise_int8(values, scale, zero_point):
     q = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) + zero_point
     return np.clip(q, -128, 127).astype(np.int8)
 ''',
-))  # fmt: skip
+))
 
 # --------------------------------------------------------------------------- part 3
 
@@ -254,7 +254,7 @@ def _check_channel_weights_values(channel_weights):
         got = as_array(channel_weights(gradients.copy()), name)
         expected = gradients.mean(axis=(1, 2))
         expect(got.shape == expected.shape, f"{name} of gradients with shape {shape} should have shape "
-                                            f"{expected.shape} (one weight per image and channel), got {got.shape}")  # fmt: skip
+                                            f"{expected.shape} (one weight per image and channel), got {got.shape}")
         expect_array(got, expected, f"{name}(gradients of shape {shape})")
 
 
@@ -268,7 +268,7 @@ register(Exercise(
 def channel_weights(gradients):
     return np.asarray(gradients).mean(axis=(1, 2))
 ''',
-))  # fmt: skip
+))
 
 
 def _check_top_pixels(top_pixels):
@@ -280,7 +280,7 @@ def _check_top_pixels(top_pixels):
         expect(got.dtype == bool, f"{call} should be a boolean mask, got dtype {got.dtype}")
         expect(int(got.sum()) == k, f"{call} should mark {k} pixels, marked {int(got.sum())}")
         expect(heat_map[got].min() > heat_map[~got].max(),
-               f"{call} should mark the {k} largest values, but a larger one was left out")  # fmt: skip
+               f"{call} should mark the {k} largest values, but a larger one was left out")
 
 
 register(Exercise(
@@ -295,7 +295,7 @@ def top_pixels(heat_map, k):
     mask[np.argsort(heat_map.ravel())[-k:]] = True
     return mask.reshape(heat_map.shape)
 ''',
-))  # fmt: skip
+))
 
 # --------------------------------------------------------------------------- part 4
 
@@ -309,22 +309,22 @@ def _check_private_mean_gradient(private_mean_gradient):
         clipped = gradients * np.minimum(1.0, clip_norm / np.maximum(norms, 1e-12))
         expected = clipped.sum(axis=0) / expected_batch_size
         got = as_array(private_mean_gradient(gradients.copy(), clip_norm, 0.0, expected_batch_size,
-                                              np.random.default_rng(0)), name)  # fmt: skip
+                                              np.random.default_rng(0)), name)
         expect_array(got, expected, f"{name}(g, {clip_norm}, 0.0, {expected_batch_size}, rng) (no noise)")
     # noise: standard deviation sigma * C / expected batch size on every coordinate, drawn from rng
     noisy = as_array(private_mean_gradient(np.zeros((3, 40000)), 2.0, 1.5, 6.0, np.random.default_rng(1)), name)
     expect(noisy.shape == (40000,), f"{name} of 3 gradients of length 40000 should have shape (40000,), "
-                                    f"got {noisy.shape}")  # fmt: skip
+                                    f"got {noisy.shape}")
     expect(abs(noisy.mean()) < 0.02, f"the noise should have mean 0, got {noisy.mean():.3f}")
     expect(abs(noisy.std() - 0.5) < 0.02, "with sigma 1.5, C 2 and expected batch size 6 the noise on the "
-                                          f"mean should have std 1.5 * 2 / 6 = 0.5, got {noisy.std():.3f}")  # fmt: skip
+                                          f"mean should have std 1.5 * 2 / 6 = 0.5, got {noisy.std():.3f}")
     again = as_array(private_mean_gradient(np.zeros((3, 40000)), 2.0, 1.5, 6.0, np.random.default_rng(1)), name)
     expect(np.allclose(noisy, again), f"{name} should draw its noise from the rng it is given "
-                                      "(same seed, same result)")  # fmt: skip
+                                      "(same seed, same result)")
     # noise is added once to the sum, not to each example
     many = as_array(private_mean_gradient(np.zeros((400, 2000)), 1.0, 1.0, 1.0, np.random.default_rng(2)), name)
     expect(abs(many.std() - 1.0) < 0.05, f"{name}: add ONE noise vector to the sum (std sigma * C), not one per "
-                                         f"example; got std {many.std():.3f} instead of 1.0")  # fmt: skip
+                                         f"example; got std {many.std():.3f} instead of 1.0")
 
 
 register(Exercise(
@@ -342,7 +342,7 @@ def private_mean_gradient(gradients, clip_norm, noise_multiplier, expected_batch
     noise = rng.normal(0.0, noise_multiplier * clip_norm, size=gradients.shape[1])
     return (clipped.sum(axis=0) + noise) / expected_batch_size
 ''',
-))  # fmt: skip
+))
 
 
 def _check_threshold_advantage(threshold_advantage):
@@ -374,4 +374,4 @@ def threshold_advantage(member_losses, nonmember_losses, threshold):
     false_positive_rate = np.mean(np.asarray(nonmember_losses) < threshold)
     return float(true_positive_rate - false_positive_rate)
 ''',
-))  # fmt: skip
+))

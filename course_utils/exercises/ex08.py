@@ -43,7 +43,7 @@ _ATTENTION_CASES = [  # (description, mask, expected weights, expected outputs, 
      [[0.0, 0.1070418, 0.8929582], [1.0, 0.0, 0.0], [0.587479, 0.412521, 0.0]],
      [[1.7859164, 2.7859164], [1.0, 0.0], [0.587479, 0.412521]],
      [[0.0, 0.04742587, 0.95257413], [1.0, 0.0, 0.0], [0.62245933, 0.37754067, 0.0]]),
-]  # fmt: skip
+]
 
 
 def _check_masked_attention(masked_attention):
@@ -51,28 +51,28 @@ def _check_masked_attention(masked_attention):
         expected_weights, expected_outputs = np.array(expected_weights), np.array(expected_outputs)
         got = masked_attention(_QUERIES.copy(), _KEYS.copy(), _VALUES.copy(), mask.copy())
         expect(isinstance(got, (tuple, list)) and len(got) == 2,
-               "masked_attention should return two arrays: (outputs, weights)")  # fmt: skip
+               "masked_attention should return two arrays: (outputs, weights)")
         outputs, weights = as_array(got[0], "masked_attention"), as_array(got[1], "masked_attention")
         call = f"masked_attention with {description}"
         expect(weights.shape == expected_weights.shape,
-               f"{call}: weights should have shape {expected_weights.shape}, got {weights.shape}")  # fmt: skip
+               f"{call}: weights should have shape {expected_weights.shape}, got {weights.shape}")
         finite = bool(np.isfinite(weights).all())
         if finite and (~mask).any():
             expect(np.all(weights[~mask] == 0),
                    f"{call}: a masked pair got weight {np.abs(weights[~mask]).max():.3g}, it must be exactly 0 "
-                   "(set masked scores to -np.inf before the softmax)")  # fmt: skip
+                   "(set masked scores to -np.inf before the softmax)")
         if finite and not np.allclose(weights, expected_weights, atol=1e-6):
             expect(not np.allclose(weights, unscaled, atol=1e-6),
-                   f"{call}: divide the scores by sqrt(d) = sqrt(2) before the softmax")  # fmt: skip
+                   f"{call}: divide the scores by sqrt(d) = sqrt(2) before the softmax")
         expect_array(weights.sum(axis=-1), np.ones(3), f"{call}: each row of weights should sum to 1; row sums")
         expect_array(weights, expected_weights, f"{call}: weights")
         expect_array(outputs, expected_outputs, f"{call}: outputs")
     rng = np.random.default_rng(8)
     batched = masked_attention(rng.normal(size=(2, 4, 5, 8)), rng.normal(size=(2, 4, 5, 8)),
-                               rng.normal(size=(2, 4, 5, 3)), np.tril(np.ones((5, 5), dtype=bool)))  # fmt: skip
+                               rng.normal(size=(2, 4, 5, 3)), np.tril(np.ones((5, 5), dtype=bool)))
     expect(np.asarray(batched[0]).shape == (2, 4, 5, 3),
            "masked_attention on (batch, heads, n, d) inputs should give outputs of shape (2, 4, 5, 3), "
-           f"got {np.asarray(batched[0]).shape} (use np.swapaxes(keys, -1, -2), not keys.T)")  # fmt: skip
+           f"got {np.asarray(batched[0]).shape} (use np.swapaxes(keys, -1, -2), not keys.T)")
 
 
 register(Exercise(
@@ -92,7 +92,7 @@ def masked_attention(queries, keys, values, mask):
     weights = weights / weights.sum(axis=-1, keepdims=True)
     return weights @ values, weights
 ''',
-))  # fmt: skip
+))
 
 
 _PATCHES_OF_ARANGE_4x6x2 = np.array([[  # image_to_patches(np.arange(48).reshape(1, 4, 6, 2), 2)
@@ -104,7 +104,7 @@ def _check_patches(image_to_patches):
     cases = [(np.arange(16).reshape(1, 4, 4, 1), 2,
               np.array([[[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]]])),
              (np.arange(48).reshape(1, 4, 6, 2), 2, _PATCHES_OF_ARANGE_4x6x2),
-             (np.arange(16).reshape(1, 4, 4, 1), 4, np.arange(16).reshape(1, 1, 16))]  # fmt: skip
+             (np.arange(16).reshape(1, 4, 4, 1), 4, np.arange(16).reshape(1, 1, 16))]
     for images, patch_size, expected in cases:
         got = as_array(image_to_patches(images.copy(), patch_size), "image_to_patches")
         call = f"image_to_patches(np.arange({images.size}).reshape{images.shape}, {patch_size})"
@@ -113,7 +113,7 @@ def _check_patches(image_to_patches):
             plain = images.reshape(expected.shape)
             expect(not np.array_equal(got, plain),
                    f"{call}: a plain reshape gives strips of rows, not square patches; reshape to "
-                   "(batch, rows, patch, cols, patch, channels) and transpose first")  # fmt: skip
+                   "(batch, rows, patch, cols, patch, channels) and transpose first")
             expect_array(got, expected, call)
     digits = np.random.default_rng(9).random((3, 28, 28, 1))
     got = as_array(image_to_patches(digits.copy(), 7), "image_to_patches")
@@ -137,7 +137,7 @@ def image_to_patches(images, patch_size):
     blocks = blocks.transpose(0, 1, 3, 2, 4, 5)
     return blocks.reshape(batch, rows * cols, patch_size * patch_size * channels)
 ''',
-))  # fmt: skip
+))
 
 # --------------------------------------------------------------------------- part 2
 
@@ -151,7 +151,7 @@ _WRONG_LOSSES = {0.31583333333333335: "averaged over all patches; average over t
                  0.2916666666666667: "divided by the number of all patches; divide by the number of hidden ones",
                  0.0725: "averaged over the visible patches; use the hidden ones (hidden is True where a patch "
                          "was masked)",
-                 0.875: "summed the pixels of each patch; take the mean over the pixels of a patch"}  # fmt: skip
+                 0.875: "summed the pixels of each patch; take the mean over the pixels of a patch"}
 
 
 def _check_masked_patch_loss(masked_patch_loss):
@@ -162,7 +162,7 @@ def _check_masked_patch_loss(masked_patch_loss):
     if not np.isclose(float(got), _MASKED_LOSS, atol=1e-9):
         for wrong, message in _WRONG_LOSSES.items():
             expect(not np.isclose(float(got), wrong, atol=1e-9),
-                   f"{call} should be {_MASKED_LOSS}, got {float(got):.6g}: you {message}")  # fmt: skip
+                   f"{call} should be {_MASKED_LOSS}, got {float(got):.6g}: you {message}")
         expect(False, f"{call} should be {_MASKED_LOSS}, got {float(got):.6g}")
     one_hidden = masked_patch_loss(np.ones((1, 4, 3)), np.zeros((1, 4, 3)), np.array([[False, True, False, False]]))
     expect(np.isclose(float(one_hidden), 1.0),
@@ -181,13 +181,13 @@ def masked_patch_loss(predicted, patches, hidden):
     patch_errors = ((predicted - patches) ** 2).mean(axis=-1)
     return float(patch_errors[hidden].mean())
 ''',
-))  # fmt: skip
+))
 
 
 def _check_parameters_for_loss(parameters_for_loss):
     # (target_loss, constant, exponent, expected N)
     for target, constant, exponent, expected in [(0.5, 4.0, 0.25, 4096.0), (0.1, 2.0, 0.5, 400.0),
-                                                 (1.0, 10.0, 0.5, 100.0)]:  # fmt: skip
+                                                 (1.0, 10.0, 0.5, 100.0)]:
         got = parameters_for_loss(target, constant, exponent)
         call = f"parameters_for_loss({target}, {constant}, {exponent})"
         expect(got is not None, f"{call} returned None: did you forget `return`?")
@@ -195,7 +195,7 @@ def _check_parameters_for_loss(parameters_for_loss):
         if not np.isclose(float(got), expected, rtol=1e-6):
             expect(not np.isclose(float(got), 1 / expected, rtol=1e-6),
                    f"{call} should be {expected:.6g}, got {float(got):.6g}: a lower loss needs MORE "
-                   "parameters, check the sign of the exponent")  # fmt: skip
+                   "parameters, check the sign of the exponent")
             expect(False, f"{call} should be {expected:.6g}, got {float(got):.6g} "
                           "(solve target = constant * N ** -exponent for N)")
 
@@ -210,4 +210,4 @@ register(Exercise(
 def parameters_for_loss(target_loss, constant, exponent):
     return (constant / target_loss) ** (1 / exponent)
 ''',
-))  # fmt: skip
+))

@@ -44,7 +44,7 @@ class TimeBudgetSchedule(keras.callbacks.Callback):
     """
 
     def __init__(self, budget_s: float, peak_learning_rate: float, warmup_fraction: float = 0.15,
-                 max_steps: int | None = None):  # fmt: skip
+                 max_steps: int | None = None):
         super().__init__()
         self.budget_s = check_positive_number(budget_s, "budget_s")
         self.peak_learning_rate = check_positive_number(peak_learning_rate, "peak_learning_rate")

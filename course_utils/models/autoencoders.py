@@ -66,7 +66,7 @@ class ImagePairs(keras.utils.PyDataset):
         if noise_std is not None:
             noise_std = check_in_range(noise_std, "noise_std", 0.0, np.inf)
         images = check_array(images, "images", "ImagePairs", ndim=(2, 3, 4),
-                             hint="Pass a batch (N, H, W[, C]) or flat rows (N, D).").astype(np.float32, copy=False)  # fmt: skip
+                             hint="Pass a batch (N, H, W[, C]) or flat rows (N, D).").astype(np.float32, copy=False)
         self.images = images
         self.batch_size = batch_size
         self.noise_std = noise_std

@@ -190,7 +190,7 @@ def relu_feature_maps(model, images):
     import keras
 
     images = check_array(images, "images", "relu_feature_maps", ndim=4,
-                         hint="For one image add a batch axis (image[None]).").astype(np.float32, copy=False)  # fmt: skip
+                         hint="For one image add a batch axis (image[None]).").astype(np.float32, copy=False)
     tensor = keras.ops.convert_to_tensor(images)
     maps = []
     for layer in model.layers:

@@ -67,21 +67,21 @@ def colab_url(notebook_path: str, home: CourseHome | None = None) -> str:
     """Colab address that opens ``notebook_path`` (relative to the repository root)."""
     home = home or read_home()
     return (f"https://colab.research.google.com/github/{home.owner_and_name}"
-            f"/blob/{home.branch}/{notebook_path}")  # fmt: skip
+            f"/blob/{home.branch}/{notebook_path}")
 
 
 def binder_url(notebook_path: str, home: CourseHome | None = None) -> str:
     """Binder address that opens ``notebook_path`` in JupyterLab."""
     home = home or read_home()
     return (f"https://mybinder.org/v2/gh/{home.owner_and_name}/{home.branch}"
-            f"?labpath={quote(notebook_path, safe='')}")  # fmt: skip
+            f"?labpath={quote(notebook_path, safe='')}")
 
 
 def badge_markdown(notebook_path: str, home: CourseHome | None = None) -> str:
     """Markdown for the two badges of one notebook."""
     home = home or read_home()
     return (f"{_COLAB_BADGE}({colab_url(notebook_path, home)}) "
-            f"{_BINDER_BADGE}({binder_url(notebook_path, home)})")  # fmt: skip
+            f"{_BINDER_BADGE}({binder_url(notebook_path, home)})")
 
 
 def colab_install_source(home: CourseHome | None = None) -> str:
@@ -115,14 +115,14 @@ def sync_notebook(path: Path, relative_path: str, home: CourseHome) -> bool:
 
     notebook = nbformat.read(path, as_version=4)
     badge_cells = [cell for cell in notebook.cells
-                   if cell.cell_type == "markdown" and _COLAB_BADGE in cell.source]  # fmt: skip
+                   if cell.cell_type == "markdown" and _COLAB_BADGE in cell.source]
     install_cells = [cell for cell in notebook.cells
-                     if cell.cell_type == "code" and '"google.colab" in sys.modules' in cell.source]  # fmt: skip
+                     if cell.cell_type == "code" and '"google.colab" in sys.modules' in cell.source]
     if not badge_cells or not install_cells:
         raise ValueError(f"{path}: no badge cell or no Colab install cell to point at {home.repository}")
     changed = False
     for cell, wanted in ((badge_cells[0], badge_markdown(relative_path, home)),
-                         (install_cells[0], colab_install_source(home))):  # fmt: skip
+                         (install_cells[0], colab_install_source(home))):
         if cell.source != wanted:
             cell.source, changed = wanted, True
     if changed:
@@ -157,7 +157,7 @@ def point_course_at(home: CourseHome, root: Path | None = None) -> list[Path]:
         for old, new in ((f"github/{old_home.owner_and_name}/blob/{old_home.branch}/",
                           f"github/{home.owner_and_name}/blob/{home.branch}/"),
                          (f"/v2/gh/{old_home.owner_and_name}/{old_home.branch}?",
-                          f"/v2/gh/{home.owner_and_name}/{home.branch}?")):  # fmt: skip
+                          f"/v2/gh/{home.owner_and_name}/{home.branch}?")):
             new_text = new_text.replace(old, new)
         if new_text != text:
             readme.write_text(new_text, encoding="utf-8")

@@ -91,7 +91,7 @@ _PAGE_SCRIPT = r"""async () => {
 
 
 def check_pages(folder: Path, pages: list[str], screenshots: dict[str, Path] | None = None,
-                settle_ms: int = 500) -> list[PageReport]:  # fmt: skip
+                settle_ms: int = 500) -> list[PageReport]:
     """Open ``pages`` (paths relative to ``folder``) and report what went wrong on each.
 
     ``screenshots`` maps a page to the PNG file its screenshot is saved to.
@@ -125,12 +125,12 @@ def check_pages(folder: Path, pages: list[str], screenshots: dict[str, Path] | N
                 # (a failed load is reported with its address by the request events below)
                 page.on("console", lambda message, report=report: report.console_errors.append(message.text)
                         if message.type == "error" and "Failed to load resource" not in message.text
-                        else None)  # fmt: skip
+                        else None)
                 page.on("pageerror", lambda error, report=report: report.console_errors.append(str(error)))
                 page.on("requestfailed", lambda request, report=report: report.failed_requests.append(
-                    request.url))  # fmt: skip
+                    request.url))
                 page.on("response", lambda response, report=report: report.failed_requests.append(
-                    f"{response.url} ({response.status})") if response.status >= 400 else None)  # fmt: skip
+                    f"{response.url} ({response.status})") if response.status >= 400 else None)
                 page.goto(base + page_path, wait_until="load", timeout=120_000)
                 page.wait_for_timeout(settle_ms)
                 seen = page.evaluate(_PAGE_SCRIPT)
@@ -171,4 +171,4 @@ def site_pages(site_dir: Path) -> list[str]:
     site_dir = Path(site_dir)
     skip = {"search.html", "genindex.html"}
     return sorted(path.relative_to(site_dir).as_posix() for path in site_dir.rglob("*.html")
-                  if path.name not in skip and "_static" not in path.parts)  # fmt: skip
+                  if path.name not in skip and "_static" not in path.parts)

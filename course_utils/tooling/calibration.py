@@ -39,9 +39,9 @@ def calibration_workload(steps: int = STEPS) -> float:
         keras.layers.MaxPooling2D(),
         keras.layers.Flatten(),
         keras.layers.Dense(10),
-    ])  # fmt: skip
+    ])
     model.compile(optimizer="adam",
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     for _ in range(5):
         model.train_on_batch(images, labels)
     start = time.perf_counter()
@@ -53,7 +53,7 @@ def calibration_workload(steps: int = STEPS) -> float:
 def measure(environment: dict | None = None, timeout_s: float = 300) -> float:
     """Time the workload in a fresh Python process; return its seconds."""
     code = ("import json; from course_utils.tooling.calibration import calibration_workload; "
-            "print(json.dumps(calibration_workload()))")  # fmt: skip
+            "print(json.dumps(calibration_workload()))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=environment, timeout=timeout_s, check=True)  # fmt: skip
+                            env=environment, timeout=timeout_s, check=True)
     return float(json.loads(result.stdout.strip().splitlines()[-1]))

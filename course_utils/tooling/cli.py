@@ -20,26 +20,26 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit status."""
     parser = argparse.ArgumentParser(prog="course",
-                                     description="Tools for the image recognition course.")  # fmt: skip
+                                     description="Tools for the image recognition course.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute notebooks and write build/results.md")
     run.add_argument("notebooks", nargs="*",
-                     help="notebooks to run (file names or number prefixes like 02); default: all")  # fmt: skip
+                     help="notebooks to run (file names or number prefixes like 02); default: all")
     run.add_argument("--fast", action="store_true", help="fast mode: small data, few steps")
     run.add_argument("--build-dir", type=Path, default=None, help="output folder (default build/)")
     run.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take")
     run.add_argument("--no-calibration", action="store_true",
-                     help="skip timing the calibration workload first")  # fmt: skip
+                     help="skip timing the calibration workload first")
     site = commands.add_parser("site", help="build the course website into build/site/ (offline)")
     site.add_argument("--build-dir", type=Path, default=None,
-                      help="the runner's output with the executed notebooks (default build/)")  # fmt: skip
+                      help="the runner's output with the executed notebooks (default build/)")
     site.add_argument("--out", type=Path, default=None, help="site folder (default build/site)")
     site.add_argument("--check", action="store_true",
-                      help="then open every page in headless Chromium and check it")  # fmt: skip
+                      help="then open every page in headless Chromium and check it")
     slides = commands.add_parser("slides", help="reveal.js slides of a notebook (offline)")
     slides.add_argument("notebook", help="a notebook name or number, e.g. 02")
     slides.add_argument("--build-dir", type=Path, default=None,
-                        help="the runner's output with the executed notebooks (default build/)")  # fmt: skip
+                        help="the runner's output with the executed notebooks (default build/)")
     slides.add_argument("--out", type=Path, default=None, help="slides folder (default build/slides)")
     fork = commands.add_parser("fork", help="point every badge and the Colab install cell at a fork")
     fork.add_argument("repository", nargs="?", help="https://github.com/OWNER/NAME (default: keep)")
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     fork.add_argument("--release", help="tag the Colab cell installs (default: keep)")
     commands.add_parser("grading", add_help=False,
                         help="lecturers: release, collect, autograde, export, ungraded "
-                             "(course grading --help)")  # fmt: skip
+                             "(course grading --help)")
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "grading":
         from .grading import cli
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             return run_course(arguments.notebooks, arguments.fast, arguments.build_dir,
-                              arguments.cell_timeout, not arguments.no_calibration)  # fmt: skip
+                              arguments.cell_timeout, not arguments.no_calibration)
         except (ValueError, FileNotFoundError) as error:
             print(f"course run: {error}", file=sys.stderr)
             return 2
@@ -72,13 +72,13 @@ def main(argv: list[str] | None = None) -> int:
             current = read_home()
             home = CourseHome(arguments.repository or current.repository,
                               arguments.branch or current.branch,
-                              arguments.release or current.release)  # fmt: skip
+                              arguments.release or current.release)
             changed = point_course_at(home)
         except (ValueError, FileNotFoundError) as error:
             print(f"course fork: {error}", file=sys.stderr)
             return 2
         print(f"The course now points at {home.repository} (branch {home.branch}, "
-              f"Colab installs {home.release}); {len(changed)} file(s) changed.")  # fmt: skip
+              f"Colab installs {home.release}); {len(changed)} file(s) changed.")
         for path in changed:
             print(f"  {path}")
         return 0
@@ -115,7 +115,7 @@ def _site_or_slides(arguments) -> int:
     formulas = sum(report.formulas for report in reports)
     print(f"Checked {len(reports)} pages in Chromium ({formulas} formulas): "
           f"{len(reports) - len(failed)} fine, {len(failed)} with problems. "
-          f"Screenshots: {', '.join(str(path) for path in shots.values())}")  # fmt: skip
+          f"Screenshots: {', '.join(str(path) for path in shots.values())}")
     return 1 if failed else 0
 
 

@@ -46,7 +46,7 @@ _CITATION = re.compile(
     r"|[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?,? (?:19|20)\d{2}\b|Source:|https?://"
 )
 _NOT_PROSE = re.compile(r"```.*?```|~~~.*?~~~|\$\$.*?\$\$|\$[^$\n]*\$|`[^`]*`|\]\([^)]*\)|<[^>]+>",
-                        re.DOTALL)  # fmt: skip
+                        re.DOTALL)
 _LIST_ITEM = re.compile(r"^\s{0,12}(?:[-*+]|(?P<number>\d{1,9})[.)])\s+")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _TABLE_ROW = re.compile(r"^\s*\|")
@@ -67,7 +67,7 @@ class Figure:
 
 def _value(number: str) -> float | None:
     cleaned = number.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", number) \
-        else number.replace(",", ".")  # fmt: skip
+        else number.replace(",", ".")
     try:
         return float(cleaned)
     except ValueError:
@@ -93,7 +93,7 @@ def _matches_code(value: float, unit: str, known: set[float]) -> bool:
     if unit.startswith("min"):
         candidates.add(value * 60)
     return any(abs(candidate - literal) <= 1e-9 * max(1.0, abs(literal))
-               for candidate in candidates for literal in known)  # fmt: skip
+               for candidate in candidates for literal in known)
 
 
 def _starts_item(line: str, current: list[str]) -> bool:
@@ -136,7 +136,7 @@ def paragraphs(markdown: str) -> list[str]:
         else:
             is_table = bool(_TABLE_ROW.match(line))
             if (_starts_item(line, current) or _HEADING.match(line)
-                    or (current and is_table != previous_is_table)):  # fmt: skip
+                    or (current and is_table != previous_is_table)):
                 flush()
             current.append(line)
             previous_is_table = is_table

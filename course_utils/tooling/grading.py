@@ -146,7 +146,7 @@ def _environment(fast: bool | None = None) -> dict[str, str]:
 
 
 def run_nbgrader(args: list[str], course_dir: Path, fast: bool | None = None,
-                 log_path: Path | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+                 log_path: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in ``course_dir`` and return the finished process.
 
     Parameters
@@ -170,7 +170,7 @@ def run_nbgrader(args: list[str], course_dir: Path, fast: bool | None = None,
     command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course_dir}"]
     if log_path is None:
         return subprocess.run(command, cwd=course_dir, env=_environment(fast), text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     # Stream into the log (a long autograde can be followed with `tail -f`).
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,7 +179,7 @@ def run_nbgrader(args: list[str], course_dir: Path, fast: bool | None = None,
         log.flush()
         start = log.tell()
         process = subprocess.run(command, cwd=course_dir, env=_environment(fast), text=True,
-                                 stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                                 stdout=log, stderr=subprocess.STDOUT)
     with open(log_path, encoding="utf-8", errors="replace") as log:
         log.seek(start)
         process.stdout = log.read()
@@ -225,12 +225,12 @@ def _generate_release(sources: list[Path]) -> dict[str, str]:
         for path in sources:
             shutil.copyfile(path, source_dir / path.name)
         process = run_nbgrader(["generate_assignment", _RELEASE_ASSIGNMENT, "--force", "--no-db"],
-                               course)  # fmt: skip
+                               course)
         _check(process, "generate_assignment")
         released = {}
         for path in sources:
             notebook = nbformat.read(course / "release" / _RELEASE_ASSIGNMENT / path.name,
-                                     as_version=4)  # fmt: skip
+                                     as_version=4)
             released[path.name] = release_notebook(notebook, path.name)
         return released
 
@@ -241,7 +241,7 @@ def _course_notebooks(names: list[str] | None, root: Path) -> list[Path]:
 
 def release(names: list[str] | None = None, out_dir: Path | None = None,
             root: Path | None = None, graded: bool = False,
-            package_url: str | None = None) -> list[Path]:  # fmt: skip
+            package_url: str | None = None) -> list[Path]:
     """Write the student version of course notebooks.
 
     Solutions become ``raise NotImplementedError()`` (with a ``# YOUR CODE
@@ -311,7 +311,7 @@ def _write_graded_package(target: Path, root: Path) -> Path:
         f"dependencies = [\n{dependencies}\n]\n\n"
         '[tool.setuptools.packages.find]\ninclude = ["course_utils*"]\n',
         encoding="utf-8",
-    )  # fmt: skip
+    )
     return target
 
 
@@ -364,11 +364,11 @@ def prepare_course(notebooks: list[Path], course_dir: Path) -> list[str]:
         released = course_dir / "release" / assignment / path.name
         registered = (course_dir / "gradebook.db").exists()
         if not (registered and released.exists() and source.exists()
-                and filecmp.cmp(path, source, shallow=False)):  # fmt: skip
+                and filecmp.cmp(path, source, shallow=False)):
             source.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, source)
             process = run_nbgrader(["generate_assignment", assignment, "--force"], course_dir,
-                                   log_path=course_dir / "logs" / "generate_assignment.log")  # fmt: skip
+                                   log_path=course_dir / "logs" / "generate_assignment.log")
             _check(process, f"generate_assignment {assignment}")
         names.append(assignment)
     return names
@@ -479,7 +479,7 @@ def _write_atomically(path: Path, text: str) -> None:
 def grade_in_sandboxes(assignment: str, course_dir: Path, *, force: bool = False,
                        student: str | None = None, fast: bool = True,
                        limits: sandbox.Limits | None = None, jobs: int | None = None,
-                       data_dir: Path | None = None, progress=print) -> dict:  # fmt: skip
+                       data_dir: Path | None = None, progress=print) -> dict:
     """Grade the collected submissions of one assignment, each in its own sandbox, in parallel.
 
     Results go to ``<course>/sandbox/<assignment>/<student>.json`` (read by
@@ -503,12 +503,12 @@ def grade_in_sandboxes(assignment: str, course_dir: Path, *, force: bool = False
     jobs = max(1, min(jobs or _default_jobs(limits.memory_bytes / 1024**3), max(len(todo), 1)))
     limits.threads = max(1, (os.cpu_count() or 1) // jobs)
     summary = {"graded": 0, "skipped": len(submitted) - len(todo), "seconds": 0.0, "per_minute": 0.0,
-               "jobs": jobs, "incidents": {}}  # fmt: skip
+               "jobs": jobs, "incidents": {}}
     if not todo:
         return summary
     progress(f"{assignment}: grading {len(todo)} submission(s) in sandboxes, {jobs} at a time "
              f"({limits.threads} thread(s) each, {limits.memory_bytes / 1024**3:g} GiB, "
-             f"{limits.cell_timeout_s} s per cell)")  # fmt: skip
+             f"{limits.cell_timeout_s} s per cell)")
     log_dir = course_dir / "logs" / "sandbox" / assignment
     log_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -517,7 +517,7 @@ def grade_in_sandboxes(assignment: str, course_dir: Path, *, force: bool = False
 
         def one(path: Path) -> tuple[str, dict]:
             result = sandbox.grade_submission(path, source, library, limits=limits, fast=fast,
-                                              data_dir=data_dir)  # fmt: skip
+                                              data_dir=data_dir)
             return path.parent.parent.name, result
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -534,7 +534,7 @@ def grade_in_sandboxes(assignment: str, course_dir: Path, *, force: bool = False
                 elapsed = time.perf_counter() - start
                 progress(f"[{done}/{len(todo)}] {name:20s} {result['score']:g} / {result['max_score']:g}"
                          f"  ({result['seconds']:.0f} s; {done / elapsed * 60:.1f} per minute so far)"
-                         + (f"  ! {result['incidents'][0][:90]}" if result["incidents"] else ""))  # fmt: skip
+                         + (f"  ! {result['incidents'][0][:90]}" if result["incidents"] else ""))
     summary["graded"] = len(todo)
     summary["seconds"] = time.perf_counter() - start
     summary["per_minute"] = len(todo) / summary["seconds"] * 60
@@ -551,7 +551,7 @@ def autograde(names: list[str] | None, course_dir: Path, timeout_s: int = DEFAUL
               fast: bool = True, force: bool = False, student: str | None = None,
               root: Path | None = None, jobs: int | None = None,
               memory_gib: float = DEFAULT_MEMORY_GIB, wall_s: int | None = None,
-              progress=print) -> list[Ungraded]:  # fmt: skip
+              progress=print) -> list[Ungraded]:
     """Autograde the collected submissions of course notebooks, each in a sandbox.
 
     Each submission runs top to bottom in a fresh kernel inside its own
@@ -606,18 +606,18 @@ def autograde(names: list[str] | None, course_dir: Path, timeout_s: int = DEFAUL
             raise GradingError(f"No submissions in {course_dir / 'submitted'}: collect some first.")
     assignments = prepare_course(notebooks, course_dir)
     limits = sandbox.Limits(memory_bytes=int(memory_gib * 1024**3), cell_timeout_s=int(timeout_s),
-                            wall_s=int(wall_s or max(900, 8 * int(timeout_s))))  # fmt: skip
+                            wall_s=int(wall_s or max(900, 8 * int(timeout_s))))
     data_dir = _data_dir(root)
     for assignment in assignments:
         summary = grade_in_sandboxes(assignment, course_dir, force=force, student=student, fast=fast,
-                                     limits=limits, jobs=jobs, data_dir=data_dir, progress=progress)  # fmt: skip
+                                     limits=limits, jobs=jobs, data_dir=data_dir, progress=progress)
         if summary["graded"]:
             progress(f"{assignment}: {summary['graded']} hand-in(s) in {summary['seconds']:.0f} s = "
-                     f"{summary['per_minute']:.1f} hand-ins per minute ({summary['jobs']} sandboxes at a time)")  # fmt: skip
+                     f"{summary['per_minute']:.1f} hand-ins per minute ({summary['jobs']} sandboxes at a time)")
         preprocessors = "[" + ",".join(repr(p) for p in _AUTOGRADE_PREPROCESSORS) + "]"
         args = ["autograde", assignment, "--force",
                 f"--Autograde.autograde_preprocessors={preprocessors}",
-                f"--ApplySandboxResults.results_dir={course_dir / 'sandbox'}"]  # fmt: skip
+                f"--ApplySandboxResults.results_dir={course_dir / 'sandbox'}"]
         if student:
             args.append(f"--student={student}")
         run_nbgrader(args, course_dir, fast=fast, log_path=course_dir / "logs" / "autograde.log")
@@ -688,21 +688,21 @@ def find_ungraded(course_dir: Path, assignments: list[str] | None = None) -> lis
                 continue
             if assignment not in known:
                 found.append(Ungraded(assignment, student, "not graded",
-                                      "no such assignment in the gradebook: autograde it"))  # fmt: skip
+                                      "no such assignment in the gradebook: autograde it"))
                 continue
             autograded = course_dir / "autograded" / student / assignment / path.name
             try:
                 notebook = gradebook.find_submission_notebook(path.stem, assignment, student)
             except Exception:  # nbgrader.api.MissingEntry
                 found.append(Ungraded(assignment, student, "not graded",
-                                      "never autograded: run the autograde command"))  # fmt: skip
+                                      "never autograded: run the autograde command"))
                 continue
             if not autograded.exists():
                 found.append(Ungraded(
                     assignment, student, "not graded",
                     "autograding failed (kernel died or stopped responding, or the notebook "
                     "could not be run): see logs/autograde.log",
-                ))  # fmt: skip
+                ))
                 continue
             missing, manual = [], []
             for grade in notebook.grades:
@@ -714,13 +714,13 @@ def find_ungraded(course_dir: Path, assignments: list[str] | None = None) -> lis
                     manual.append(grade.name)
             if missing:
                 found.append(Ungraded(assignment, student, "not graded",
-                                      f"test cells without a score: {', '.join(missing)}"))  # fmt: skip
+                                      f"test cells without a score: {', '.join(missing)}"))
             incomplete = _incomplete_reason(course_dir, assignment, student)
             if incomplete and not missing:
                 found.append(Ungraded(assignment, student, "incomplete", incomplete))
             if manual:
                 found.append(Ungraded(assignment, student, "manual",
-                                      f"to grade by hand: {', '.join(manual)}"))  # fmt: skip
+                                      f"to grade by hand: {', '.join(manual)}"))
     order = {"not graded": 0, "incomplete": 1, "manual": 2}
     return sorted(found, key=lambda u: (order.get(u.kind, 3), u.assignment, u.student))
 
@@ -751,7 +751,7 @@ def scores(course_dir: Path, assignment: str) -> dict[str, tuple[float, float]]:
         if assignment not in {a.name for a in gradebook.assignments}:
             return {}
         return {s.student.id: (float(s.score), float(s.max_score))
-                for s in gradebook.assignment_submissions(assignment)}  # fmt: skip
+                for s in gradebook.assignment_submissions(assignment)}
 
 
 # --------------------------------------------------------------------------- command line
@@ -780,7 +780,7 @@ def cli(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="course grading",
         description="Lecturer tools (nbgrader): student release, autograding, grades. "
-                    "Guide: docs/lecturers.md.")  # fmt: skip
+                    "Guide: docs/lecturers.md.")
     commands = parser.add_subparsers(dest="command", required=True)
     course_help = "nbgrader's course folder (default: grading/ in the repository)"
 
@@ -789,10 +789,10 @@ def cli(argv: list[str] | None = None) -> int:
     rel.add_argument("--out", type=Path, default=None, help="output folder (default student/)")
     rel.add_argument("--graded", action="store_true",
                      help="for graded work: also write package/, course_utils without reference "
-                          "answers (needs --out)")  # fmt: skip
+                          "answers (needs --out)")
     rel.add_argument("--package-url", default=None,
                      help="with --graded: where learners pip-install that package from "
-                          "(the notebooks' install cell is pointed there)")  # fmt: skip
+                          "(the notebooks' install cell is pointed there)")
 
     chk = commands.add_parser("check-release", help="exit 1 unless student/ equals a fresh release")
     chk.add_argument("--out", type=Path, default=None, help="student folder (default student/)")
@@ -806,16 +806,16 @@ def cli(argv: list[str] | None = None) -> int:
     auto.add_argument("notebooks", nargs="*", help="notebooks (e.g. 02); default: all with submissions")
     auto.add_argument("--course-dir", type=Path, default=None, help=course_help)
     auto.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT_S,
-                      help=f"seconds one cell may run (default {DEFAULT_CELL_TIMEOUT_S})")  # fmt: skip
+                      help=f"seconds one cell may run (default {DEFAULT_CELL_TIMEOUT_S})")
     auto.add_argument("--full", action="store_true",
-                      help="run the notebooks in full mode (default: fast mode, COURSE_FAST=1)")  # fmt: skip
+                      help="run the notebooks in full mode (default: fast mode, COURSE_FAST=1)")
     auto.add_argument("--force", action="store_true", help="grade again what was graded before")
     auto.add_argument("--student", default=None, help="only this student id")
     auto.add_argument("--jobs", type=int, default=None,
-                      help="sandboxes at a time (default: the cores, fewer if memory is short)")  # fmt: skip
+                      help="sandboxes at a time (default: the cores, fewer if memory is short)")
     auto.add_argument("--memory", type=float, default=None,
                       help=f"GiB of address space per sandbox (default {DEFAULT_MEMORY_GIB:g}, "
-                           "twice that with --full)")  # fmt: skip
+                           "twice that with --full)")
 
     exp = commands.add_parser("export", help="write the grades CSV (nbgrader export)")
     exp.add_argument("--to", type=Path, default=Path("grades.csv"), help="CSV file (default grades.csv)")
@@ -832,12 +832,12 @@ def cli(argv: list[str] | None = None) -> int:
     try:
         if arguments.command == "release":
             for path in release(arguments.notebooks, arguments.out, root, graded=arguments.graded,
-                                package_url=arguments.package_url):  # fmt: skip
+                                package_url=arguments.package_url):
                 print(f"wrote {path}")
             if arguments.graded:
                 for key, modules in sandbox.answers_in_topic_modules().items():
                     print(f"note: {key}: its answer shares lines with {', '.join(modules)}, which the "
-                          "package keeps (course content); the grader flags answers that use course_utils")  # fmt: skip
+                          "package keeps (course content); the grader flags answers that use course_utils")
             return 0
         if arguments.command == "check-release":
             problems = check_release(arguments.out, root)
@@ -856,10 +856,10 @@ def cli(argv: list[str] | None = None) -> int:
             found = autograde(arguments.notebooks, course_dir, arguments.timeout,
                               fast=not arguments.full, force=arguments.force,
                               student=arguments.student, root=root, jobs=arguments.jobs,
-                              memory_gib=arguments.memory or DEFAULT_MEMORY_GIB * (2 if arguments.full else 1))  # fmt: skip
+                              memory_gib=arguments.memory or DEFAULT_MEMORY_GIB * (2 if arguments.full else 1))
             assignments = sorted({p.parent.name for p in course_dir.glob("submitted/*/*/*.ipynb")})
             wanted = {nb.stem for nb in _course_notebooks(arguments.notebooks, root)} \
-                if arguments.notebooks else set(assignments)  # fmt: skip
+                if arguments.notebooks else set(assignments)
             for assignment in (a for a in assignments if a in wanted):
                 for student, (score, max_score) in sorted(scores(course_dir, assignment).items()):
                     print(f"{assignment:28s} {student:20s} {score:g} / {max_score:g}")
@@ -871,11 +871,11 @@ def cli(argv: list[str] | None = None) -> int:
             not_graded = [u for u in find_ungraded(course_dir) if u.kind == "not graded"]
             if not_graded:
                 print(f"WARNING: {len(not_graded)} submission(s) could not be graded and show as "
-                      "0.0 in the CSV; `course grading ungraded` lists them.")  # fmt: skip
+                      "0.0 in the CSV; `course grading ungraded` lists them.")
             return 0
         if arguments.command == "ungraded":
             wanted = [nb.stem for nb in _course_notebooks(arguments.notebooks, root)] \
-                if arguments.notebooks else None  # fmt: skip
+                if arguments.notebooks else None
             return _print_ungraded(find_ungraded(course_dir, wanted), arguments.manual)
     except (GradingError, ValueError, sandbox.SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -60,7 +60,7 @@ def resolve_notebooks(names: list[str], notebooks_dir: Path) -> list[Path]:
             chosen.append(path.resolve())
             continue
         matches = [nb for nb in available if nb.name == name or nb.stem == name
-                   or nb.name.startswith(f"{name}_")]  # fmt: skip
+                   or nb.name.startswith(f"{name}_")]
         if not matches:
             known = ", ".join(nb.name for nb in available)
             raise ValueError(f"No notebook matches {name!r}; the notebooks are: {known}")

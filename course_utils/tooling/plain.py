@@ -45,7 +45,7 @@ ALLOWED_DTYPES = frozenset(
     np.dtype(name).str
     for name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                  "uint64", "float16", "float32", "float64", "complex64", "complex128")
-)  # fmt: skip
+)
 
 
 class NotPlainData(TypeError):
@@ -106,11 +106,11 @@ def encode(value, convert_tensors: bool = False, _depth: int = 0, _count: list |
             raise NotPlainData(f"a NumPy array of dtype {dtype} (use a numeric or bool dtype)")
         native = np.array(value, dtype=dtype.newbyteorder("="), order="C", copy=True)
         return {"t": "ndarray", "dtype": native.dtype.str, "shape": [int(n) for n in native.shape],
-                "v": base64.b64encode(native.tobytes()).decode("ascii")}  # fmt: skip
+                "v": base64.b64encode(native.tobytes()).decode("ascii")}
     if kind in _NP_SCALARS:
         array = np.asarray(value)
         return {"t": "npscalar", "dtype": array.dtype.str,
-                "v": base64.b64encode(array.tobytes()).decode("ascii")}  # fmt: skip
+                "v": base64.b64encode(array.tobytes()).decode("ascii")}
     if kind in (list, tuple):
         items = [encode(item, convert_tensors, _depth + 1, _count) for item in value]
         return {"t": kind.__name__, "v": items}
@@ -118,7 +118,7 @@ def encode(value, convert_tensors: bool = False, _depth: int = 0, _count: list |
         keys = list(dict.keys(value))
         return {"t": "dict", "k": [encode(k, convert_tensors, _depth + 1, _count) for k in keys],
                 "v": [encode(dict.__getitem__(value, k), convert_tensors, _depth + 1, _count)
-                      for k in keys]}  # fmt: skip
+                      for k in keys]}
     if convert_tensors:
         array = _tensor_to_array(value)
         if array is not None:
@@ -130,7 +130,7 @@ def encode(value, convert_tensors: bool = False, _depth: int = 0, _count: list |
 
 def _is_keras_model(value) -> bool:
     return any(f"{k.__module__}.{k.__qualname__}" in ("keras.src.models.model.Model", "keras.Model")
-               for k in type(value).__mro__)  # fmt: skip
+               for k in type(value).__mro__)
 
 
 def _keras_model_bytes(model) -> bytes:
@@ -192,7 +192,7 @@ def describe_type(value) -> str:
     for base in (bool, int, float, complex, str, bytes, list, tuple, dict, np.ndarray):
         if isinstance(value, base) and kind is not base:
             return (f"a {name} (a subclass of {base.__name__}); return a plain "
-                    f"{base.__name__} or NumPy value instead")  # fmt: skip
+                    f"{base.__name__} or NumPy value instead")
     return f"a {name}, which is not plain data (numbers, strings, NumPy arrays, lists, tuples, dicts)"
 
 

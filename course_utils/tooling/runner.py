@@ -118,7 +118,7 @@ class _Progress:
 #: older TensorFlow releases, "2026-12-01 21:21:41.673827: E tensorflow/core/...cc:84] ...".
 NATIVE_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
                              r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.-]+:\d+\]"
-                             r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] [\w./-]+:\d+\]).*$")  # fmt: skip
+                             r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] [\w./-]+:\d+\]).*$")
 
 
 def strip_native_logs(notebook, log_path: Path | None = None) -> int:
@@ -155,7 +155,7 @@ def _describe_failure(notebook, error: Exception) -> str:
             if output.get("output_type") == "error":
                 first_line = (cell.source.strip().splitlines() or [""])[0][:80]
                 return (f"cell {index} ({first_line!r}) raised {output.get('ename')}: "
-                        f"{output.get('evalue', '')[:300]}")  # fmt: skip
+                        f"{output.get('evalue', '')[:300]}")
     return f"{type(error).__name__}: {str(error).strip().splitlines()[-1][:300] if str(error).strip() else ''}"
 
 
@@ -178,7 +178,7 @@ def kernel_environment(base: dict, results_dir: Path, stem: str, fast: bool) -> 
 
 
 def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
-                 cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S) -> NotebookResult:  # fmt: skip
+                 cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S) -> NotebookResult:
     """Execute one notebook in a fresh kernel and measure it.
 
     Parameters
@@ -221,7 +221,7 @@ def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
         notebook, timeout=cell_timeout_s, kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         on_notebook_start=on_start, on_cell_executed=on_cell_executed,
-    )  # fmt: skip
+    )
     status, error = "ok", None
     start = time.perf_counter()
     log_path = build_dir / "logs" / f"{path.stem}.log"
@@ -268,7 +268,7 @@ def _format_metric(value: float) -> str:
 
 
 def write_results(results: list[NotebookResult], build_dir: Path, fast: bool,
-                  calibration_s: float | None = None) -> dict:  # fmt: skip
+                  calibration_s: float | None = None) -> dict:
     """Write ``results.json`` and ``results.md`` and return the JSON object.
 
     ``calibration_s`` is the time of :mod:`~course_utils.tooling.calibration`'s workload on
@@ -280,7 +280,7 @@ def write_results(results: list[NotebookResult], build_dir: Path, fast: bool,
         "mode": "fast" if fast else "full",
         "machine": {"python": platform.python_version(), "keras": version("keras"),
                     "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "processor": _processor_name(), "calibration_s": calibration_s},  # fmt: skip
+                    "processor": _processor_name(), "calibration_s": calibration_s},
         "data_dir": os.environ.get(DATA_DIR_ENV_VAR, ""),
         "notebooks": [{**asdict(result), "wall_units": round(result.wall_s / calibration_s, 1)
                        if calibration_s else None} for result in results],
@@ -301,10 +301,10 @@ def write_results(results: list[NotebookResult], build_dir: Path, fast: bool,
     ]
     for result, entry in zip(results, report["notebooks"], strict=True):
         metrics = ", ".join(f"{name} = {_format_metric(value)}"
-                            for name, value in sorted(result.metrics.items()))  # fmt: skip
+                            for name, value in sorted(result.metrics.items()))
         units = f"{entry['wall_units']:.1f}" if entry["wall_units"] is not None else "-"
         lines.append(f"| {result.notebook} | {result.status} | {result.wall_s:.1f} | {units} | "
-                     f"{result.peak_rss_mib:.0f} | {metrics} |")  # fmt: skip
+                     f"{result.peak_rss_mib:.0f} | {metrics} |")
     failures = [result for result in results if result.error]
     if failures:
         lines += ["", "## Failures", ""] + [f"- {r.notebook}: {r.error}" for r in failures]
@@ -323,7 +323,7 @@ def _processor_name() -> str:
 
 
 def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
-               cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, calibrate: bool = True) -> int:  # fmt: skip
+               cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, calibrate: bool = True) -> int:
     """Run notebooks, write the reports; return the process exit code (0 = all ok)."""
     root = find_repository_root()
     notebooks = resolve_notebooks(names, root / "notebooks")
@@ -348,7 +348,7 @@ def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
     failed = [result.notebook for result in results if result.status != "ok"]
     total = sum(result.wall_s for result in results)
     print(f"Done in {total:.0f} s: {len(results) - len(failed)} ok, {len(failed)} failed. "
-          f"Report: {build_dir / 'results.md'}")  # fmt: skip
+          f"Report: {build_dir / 'results.md'}")
     if failed:
         print("Failed: " + ", ".join(failed), file=sys.stderr)
         return 1

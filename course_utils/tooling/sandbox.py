@@ -124,7 +124,7 @@ def check_confinement() -> str:
             "(Debian/Ubuntu) or `dnf install bubblewrap` (Fedora)."
         )
     command = [executable, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
-               "--proc", "/proc", "--dev", "/dev", "true"]  # fmt: skip
+               "--proc", "/proc", "--dev", "/dev", "true"]
     process = subprocess.run(command, capture_output=True, text=True, timeout=60)
     if process.returncode != 0:
         raise SandboxUnavailable(
@@ -153,7 +153,7 @@ def _python_binds() -> list[str]:
     """The interpreter, its standard library and the environment's packages, read-only."""
     roots: list[Path] = []
     for entry in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-                  *[p for p in sys.path if p and "site-packages" in p]):  # fmt: skip
+                  *[p for p in sys.path if p and "site-packages" in p]):
         path = Path(entry)
         if path.is_dir():
             roots.append(path)
@@ -172,13 +172,13 @@ def _python_binds() -> list[str]:
 
 
 def _sandbox_command(workspace: Path, package_parent: Path, data_dir: Path | None,
-                     limits: Limits, environment: dict[str, str]) -> list[str]:  # fmt: skip
+                     limits: Limits, environment: dict[str, str]) -> list[str]:
     bwrap = _bwrap()
     if bwrap is None:
         check_confinement()  # raises with the explanation
     args = ["prlimit", f"--as={limits.memory_bytes}", f"--fsize={limits.file_bytes}", "--core=0",
             "--", bwrap, "--unshare-all", "--die-with-parent", "--new-session",
-            "--clearenv", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # fmt: skip
+            "--clearenv", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     args += _system_binds() + _python_binds()
     for secret in ("/etc/shadow", "/etc/gshadow", "/etc/sudoers"):
         if Path(secret).exists():
@@ -191,7 +191,7 @@ def _sandbox_command(workspace: Path, package_parent: Path, data_dir: Path | Non
     args += ["--ro-bind", str(package_parent), f"{_SANDBOX_ROOT}/lib",
              "--bind", str(workspace / "work"), f"{_SANDBOX_ROOT}/work",
              "--bind", str(workspace / "io"), f"{_SANDBOX_ROOT}/io",
-             "--chdir", f"{_SANDBOX_ROOT}/work"]  # fmt: skip
+             "--chdir", f"{_SANDBOX_ROOT}/work"]
     for key, value in environment.items():
         args += ["--setenv", key, value]
     args += [sys.executable, "-m", "course_utils.tooling.sandbox_runner"]
@@ -263,7 +263,7 @@ def build_graded_package(destination: Path, package: Path | None = None) -> Path
         '"""Marker: this copy of course_utils has no reference answers (a graded release)."""\n'
         "GRADED_RELEASE = True\n",
         encoding="utf-8",
-    )  # fmt: skip
+    )
     from ..exercises import _REGISTRY, _load_all
 
     _load_all()
@@ -432,7 +432,7 @@ class _Session:
 
     def __init__(self, command: list[str], log_lines: list[str], wall_s: float):
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+                                        stderr=subprocess.PIPE, start_new_session=True)
         self.deadline = time.monotonic() + wall_s
         self.messages: queue.Queue = queue.Queue()
         self.log_lines = log_lines
@@ -541,7 +541,7 @@ class _Grader:
         call_text = f"{name}({', '.join([plain.describe(a, 40) for a in args] + [f'{k}={plain.describe(v, 40)}' for k, v in kwargs.items()])})"
         try:
             message = {"op": "call", "name": name, "args": plain.encode(list(args)),
-                       "kwargs": plain.encode(dict(kwargs))}  # fmt: skip
+                       "kwargs": plain.encode(dict(kwargs))}
         except plain.NotPlainData as error:
             raise RuntimeError(f"grader bug: the test passes {error} to {name}; tests may only pass plain data") from None
         try:
@@ -608,7 +608,7 @@ class _Grader:
         except BaseException as exception:  # the test failed: that is the result, never a crash
             lines = traceback.format_exception_only(type(exception), exception)
             error = {"ename": type(exception).__name__, "evalue": str(exception)[:1000],
-                     "traceback": [line.rstrip("\n") for line in lines]}  # fmt: skip
+                     "traceback": [line.rstrip("\n") for line in lines]}
             if type(exception).__name__ == "AssertionError" and not str(exception):
                 frames = traceback.extract_tb(exception.__traceback__)
                 own = [f for f in frames if f.filename.startswith("<test cell")]
@@ -619,7 +619,7 @@ class _Grader:
         finally:
             output.capture(None)
         return {"grade_id": test.grade_id, "points": test.points, "passed": error is None,
-                "output": buffer.getvalue()[-5000:], "error": error}  # fmt: skip
+                "output": buffer.getvalue()[-5000:], "error": error}
 
 
 def _environment(limits: Limits, fast: bool, data_dir: Path | None) -> dict[str, str]:
@@ -640,8 +640,8 @@ def _environment(limits: Limits, fast: bool, data_dir: Path | None) -> dict[str,
                                             "/usr/", "/etc/", "/lib", "/bin/", "/sbin/",
                                             sys.prefix + "/", sys.base_prefix + "/",
                                             str(Path(sys.executable).resolve().parent.parent) + "/"]
-                                           + ([str(data_dir) + "/"] if data_dir else [])),  # fmt: skip
-    }  # fmt: skip
+                                           + ([str(data_dir) + "/"] if data_dir else [])),
+    }
     if data_dir is not None:
         environment[DATA_DIR_ENV_VAR] = str(data_dir)
     return environment
@@ -741,7 +741,7 @@ del _install
 
 
 def _prepare_workspace(submission: Path, tests: list[_Test], scratch_root: Path | None,
-                       name: str) -> tuple[Path, dict[str, int]]:  # fmt: skip
+                       name: str) -> tuple[Path, dict[str, int]]:
     workspace = Path(tempfile.mkdtemp(prefix="course-sandbox-", dir=scratch_root))
     (workspace / "work").mkdir()
     (workspace / "io").mkdir()
@@ -760,7 +760,7 @@ def _prepare_workspace(submission: Path, tests: list[_Test], scratch_root: Path 
 
 def grade_submission(submission: Path, source: Path, package_parent: Path, *,
                      limits: Limits | None = None, fast: bool = True, data_dir: Path | None = None,
-                     scratch_root: Path | None = None) -> dict:  # fmt: skip
+                     scratch_root: Path | None = None) -> dict:
     """Grade one submission in a sandbox; return plain results (never raises for the learner's doing).
 
     Parameters
@@ -790,7 +790,7 @@ def grade_submission(submission: Path, source: Path, package_parent: Path, *,
     tests, names, imports = _source_plan(Path(source))
     result: dict = {"submission": str(submission), "sha256": hashlib.sha256(Path(submission).read_bytes()).hexdigest(),
                     "tests": {}, "incidents": [], "dead_at": None, "timed_out": False, "cells": [],
-                    "readable": True}  # fmt: skip
+                    "readable": True}
     log_lines: list[str] = []
     try:
         workspace, positions = _prepare_workspace(Path(submission), tests, scratch_root, Path(source).name)
@@ -803,7 +803,7 @@ def grade_submission(submission: Path, source: Path, package_parent: Path, *,
         if workspace is not None:
             before = set(os.listdir(workspace / "work"))
             command = _sandbox_command(workspace, Path(package_parent), data_dir, limits,
-                                       _environment(limits, fast, data_dir))  # fmt: skip
+                                       _environment(limits, fast, data_dir))
             session = _Session(command, log_lines, limits.wall_s)
             session.notebook_name = Path(source).name
             _drive(session, limits, tests, names, imports, positions, result)
@@ -828,7 +828,7 @@ def grade_submission(submission: Path, source: Path, package_parent: Path, *,
                 "the test cell is missing from the submission" if test.grade_id not in positions
                 else "the notebook stopped before it (see the incidents)"),
                 "traceback": []},
-        })  # fmt: skip
+        })
     audit = list(dict.fromkeys(line[len(_AUDIT_PREFIX):] for line in log_lines if line.startswith(_AUDIT_PREFIX)))
     if audit:
         result["incidents"].append(f"blocked or outside-folder access attempts ({len(audit)}): " + "; ".join(audit[:20]))
@@ -848,7 +848,7 @@ def grade_submission(submission: Path, source: Path, package_parent: Path, *,
 
 
 def _drive(session: _Session, limits: Limits, tests: list[_Test], names: set[str],
-           imports: list[str], positions: dict[str, int], result: dict) -> None:  # fmt: skip
+           imports: list[str], positions: dict[str, int], result: dict) -> None:
     grader = _Grader(session, limits, names, imports)
     by_index: dict[int, list[_Test]] = {}
     for test in tests:
@@ -857,7 +857,7 @@ def _drive(session: _Session, limits: Limits, tests: list[_Test], names: set[str
     try:
         session.send({"notebook": f"{_SANDBOX_ROOT}/work/{_notebook_name(session)}",
                       "test_positions": sorted(by_index), "io_dir": f"{_SANDBOX_ROOT}/io",
-                      "cell_timeout": limits.cell_timeout_s})  # fmt: skip
+                      "cell_timeout": limits.cell_timeout_s})
         ready = session.receive(300)
         if ready.get("event") != "ready":
             raise _SandboxGone(f"unexpected first message {str(ready)[:100]}")
@@ -935,7 +935,7 @@ if NbGraderPreprocessor is not None:
             path = Path(self.results_dir) / assignment / f"{student}.json"
             if not path.is_file():
                 raise RuntimeError(f"no sandbox results for {student} in {path}: grade with "
-                                   "`course grading autograde`, not plain `nbgrader autograde`")  # fmt: skip
+                                   "`course grading autograde`, not plain `nbgrader autograde`")
             results = json.loads(path.read_text(encoding="utf-8"))
             if results.get("grader_error"):
                 raise RuntimeError(f"the grader failed on {student}: {results['incidents']}")
@@ -953,7 +953,7 @@ if NbGraderPreprocessor is not None:
                         error = test.get("error") or {}
                         cell.outputs.append(nbformat.v4.new_output(
                             "error", ename=str(error.get("ename", "Error")), evalue=str(error.get("evalue", "")),
-                            traceback=[str(t) for t in error.get("traceback", [])]))  # fmt: skip
+                            traceback=[str(t) for t in error.get("traceback", [])]))
             if results.get("incidents"):
                 self.log.warning("%s: %s", student, " | ".join(results["incidents"]))
             return nb, resources

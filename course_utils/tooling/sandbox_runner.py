@@ -57,7 +57,7 @@ def main() -> int:
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "the cell ran past its time limit",
                           "traceback": ["CellTimeoutError: the cell ran past its time limit"]},
         resources={"metadata": {"path": os.path.dirname(job["notebook"])}},
-    )  # fmt: skip
+    )
     cells: list[dict] = []
     dead_at = None
     served = 0
@@ -113,7 +113,7 @@ def main() -> int:
                     notebook.cells[scratch] = nbformat.v4.new_code_cell(code)
                     status, _ = run(notebook.cells[scratch], scratch)
                     printed = "".join(o.get("text", "") for o in notebook.cells[scratch].get("outputs", [])
-                                      if o.get("output_type") == "stream")[-2000:]  # fmt: skip
+                                      if o.get("output_type") == "stream")[-2000:]
                     if status == "dead":
                         dead_at = index
                         send({"reply": {"dead": True}})

@@ -94,7 +94,7 @@ def stage(root: Path, executed_dir: Path, stage_dir: Path) -> list[str]:
     missing = [nb.name for nb in notebooks if not (executed_dir / nb.name).is_file()]
     if missing:
         raise SiteError(f"{executed_dir} lacks the executed {', '.join(missing)}: run "
-                        f"`course run --fast --build-dir {executed_dir}` (or full mode) first.")  # fmt: skip
+                        f"`course run --fast --build-dir {executed_dir}` (or full mode) first.")
     for notebook in notebooks:
         content = json.loads((executed_dir / notebook.name).read_text(encoding="utf-8"))
         for cell in content["cells"]:  # outputs stay; nbgrader and slide metadata do not matter here
@@ -113,16 +113,16 @@ def stage(root: Path, executed_dir: Path, stage_dir: Path) -> list[str]:
     if results.is_file():
         (stage_dir / "results.md").write_text(results.read_text(encoding="utf-8"), encoding="utf-8")
     toc_pages = [f"notebooks/{nb.stem}" for nb in notebooks] + extra_pages + [
-        page.removesuffix(".md") for page in PAGES[1:] if (root / page).is_file()]  # fmt: skip
+        page.removesuffix(".md") for page in PAGES[1:] if (root / page).is_file()]
     index = stage_dir / "index.md"
     index.write_text(index.read_text(encoding="utf-8") + "\n\n```{toctree}\n:maxdepth: 1\n:hidden:\n\n"
-                     + "\n".join(toc_pages) + "\n```\n", encoding="utf-8")  # fmt: skip
+                     + "\n".join(toc_pages) + "\n```\n", encoding="utf-8")
     (stage_dir / "conf.py").write_text(_CONF, encoding="utf-8")
     return [nb.name for nb in notebooks]
 
 
 def build_site(executed_dir: Path | None = None, out_dir: Path | None = None,
-               root: Path | None = None) -> Path:  # fmt: skip
+               root: Path | None = None) -> Path:
     """Build the website into ``out_dir`` (default ``build/site``); return its ``index.html``."""
     for module in ("sphinx", "myst_nb", "furo"):
         _require(module)
@@ -133,14 +133,14 @@ def build_site(executed_dir: Path | None = None, out_dir: Path | None = None,
     stage(root, executed_dir, stage_dir)
     shutil.rmtree(out_dir, ignore_errors=True)
     result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q",
-                             str(stage_dir), str(out_dir)], capture_output=True, text=True)  # fmt: skip
+                             str(stage_dir), str(out_dir)], capture_output=True, text=True)
     if result.returncode != 0:
         raise SiteError(f"Sphinx failed:\n{result.stderr[-3000:]}")
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
     unresolved = [line for line in warnings if "xref_missing" in line or "target not found" in line]
     if unresolved:
         raise SiteError("Links that point at no page (fix them in the notebook or README):\n  "
-                        + "\n  ".join(unresolved[:20]))  # fmt: skip
+                        + "\n  ".join(unresolved[:20]))
     if warnings:
         print(f"Sphinx reported {len(warnings)} warning(s), e.g.:\n  " + "\n  ".join(warnings[:5]))
     return out_dir / "index.html"
@@ -203,13 +203,13 @@ def _offline_reveal(body: str) -> str:
     body = body.replace('<script src=""></script>', "")
     body = re.sub(r'<script type="module">.*?</script>', "", body, flags=re.DOTALL)
     body = re.sub(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->",
-                  lambda _: _SLIDES_MATHJAX, body, flags=re.DOTALL)  # fmt: skip
+                  lambda _: _SLIDES_MATHJAX, body, flags=re.DOTALL)
     body = re.sub(r"<script>\s*require\(.*?</script>", lambda _: _SLIDES_REVEAL, body, flags=re.DOTALL)
     return body
 
 
 def build_slides(name: str, executed_dir: Path | None = None, out_dir: Path | None = None,
-                 root: Path | None = None) -> Path:  # fmt: skip
+                 root: Path | None = None) -> Path:
     """Write reveal.js slides of one notebook (executed if the runner ran it); return the file."""
     import nbformat
     from nbconvert import SlidesExporter
@@ -236,12 +236,12 @@ def build_slides(name: str, executed_dir: Path | None = None, out_dir: Path | No
             shutil.copytree(folder, out_dir / target)
     exporter = SlidesExporter(reveal_url_prefix="reveal.js", reveal_theme="white",
                               mathjax_url="mathjax/tex-chtml.js", mermaid_js_url="",
-                              require_js_url="", jquery_url="")  # fmt: skip
+                              require_js_url="", jquery_url="")
     body, _ = exporter.from_notebook_node(nbformat.reads(json.dumps(notebook), as_version=4))
     body = _offline_reveal(body)
     target = out_dir / f"{source.stem}.slides.html"
     target.write_text(body, encoding="utf-8")
     if not executed.is_file():
         print(f"{executed} is missing, so the slides show the notebook without outputs "
-              "(run `course run` first for outputs).")  # fmt: skip
+              "(run `course run` first for outputs).")
     return target
