@@ -125,3 +125,31 @@ def test_tensorflow_native_log_lines_leave_the_outputs_for_the_log(tmp_path):
     outputs = notebook.cells[0].outputs
     assert [o["text"] for o in outputs] == ["UserWarning: this one stays\n", "I0000 is only special on stderr\n"]
     assert "oneDNN" in log.read_text() and "remapper" in log.read_text()
+
+
+def test_jobs_run_notebooks_side_by_side_and_keep_their_order(tmp_path):
+    # Each notebook waits until the other one has started: run one at a time, the first would
+    # wait forever (the cell times out); run side by side, both finish.
+    wait_for = ("import pathlib, time\n"
+                "pathlib.Path('{me}.started').touch()\n"
+                "deadline = time.time() + 60\n"
+                "while not pathlib.Path('{other}.started').exists():\n"
+                "    assert time.time() < deadline, 'the other notebook never started'\n"
+                "    time.sleep(0.1)")
+    course = _make_course(tmp_path, {
+        "00_a.ipynb": [wait_for.format(me="a", other="b")],
+        "01_b.ipynb": [wait_for.format(me="b", other="a")],
+    })
+    completed = _run(course, "--fast", "--no-calibration", "--jobs", "2")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads((course / "build" / "results.json").read_text())
+    assert report["jobs"] == 2
+    assert [entry["notebook"] for entry in report["notebooks"]] == ["00_a.ipynb", "01_b.ipynb"]
+    assert all(entry["status"] == "ok" for entry in report["notebooks"])
+    assert "2 notebooks ran at a time" in (course / "build" / "results.md").read_text()
+
+
+def test_jobs_must_be_positive(tmp_path):
+    course = _make_course(tmp_path, {"00_a.ipynb": ["x = 1"]})
+    completed = _run(course, "--fast", "--no-calibration", "--jobs", "0")
+    assert completed.returncode == 2 and "jobs must be at least 1" in completed.stderr

@@ -3,7 +3,7 @@
 Installed as the ``course`` command (``[project.scripts]``); ``python -m course_utils``
 is the same program::
 
-    course run [--fast] [NOTEBOOK ...]     execute notebooks, write build/results.md
+    course run [--fast] [--jobs N] [NOTEBOOK ...]   execute notebooks, write build/results.md
     course grading COMMAND ...             lecturers: release, collect, autograde, export, ungraded
     course site [--check]                  the course website in build/site/ (offline)
     course slides NN                       reveal.js slides of notebook NN in build/slides/
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take")
     run.add_argument("--no-calibration", action="store_true",
                      help="skip timing the calibration workload first")
+    run.add_argument("--jobs", type=int, default=1,
+                     help="notebooks run at a time (default 1; wall times are budget figures "
+                          "only with 1)")
     site = commands.add_parser("site", help="build the course website into build/site/ (offline)")
     site.add_argument("--build-dir", type=Path, default=None,
                       help="the runner's output with the executed notebooks (default build/)")
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             return run_course(arguments.notebooks, arguments.fast, arguments.build_dir,
-                              arguments.cell_timeout, not arguments.no_calibration)
+                              arguments.cell_timeout, not arguments.no_calibration, arguments.jobs)
         except (ValueError, FileNotFoundError) as error:
             print(f"course run: {error}", file=sys.stderr)
             return 2

@@ -92,11 +92,11 @@ class _MemoryWatch:
 
 
 class _Progress:
-    def __init__(self, label: str, num_cells: int):
+    def __init__(self, label: str, num_cells: int, live: bool = True):
         self.label, self.num_cells = label, num_cells
         self.start = time.perf_counter()
         self.last_print = 0.0
-        self.is_tty = sys.stdout.isatty()
+        self.is_tty = live and sys.stdout.isatty()  # one rewritten line only when alone
 
     def cell_done(self, index: int) -> None:
         elapsed = time.perf_counter() - self.start
@@ -178,7 +178,7 @@ def kernel_environment(base: dict, results_dir: Path, stem: str, fast: bool) -> 
 
 
 def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
-                 cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S) -> NotebookResult:
+                 cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, live: bool = True) -> NotebookResult:
     """Execute one notebook in a fresh kernel and measure it.
 
     Parameters
@@ -193,6 +193,9 @@ def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
         Progress prefix such as ``"[2/8] 01_convolution_and_pooling.ipynb"``.
     cell_timeout_s : int
         Longest a single cell may run.
+    live : bool
+        On a terminal, rewrite one progress line in place (off when notebooks run side by
+        side: their lines would overwrite each other).
 
     Returns
     -------
@@ -208,7 +211,7 @@ def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
     results_dir.mkdir(parents=True)
     environment = kernel_environment(os.environ, results_dir, path.stem, fast)
 
-    progress = _Progress(label or path.name, len(notebook.cells))
+    progress = _Progress(label or path.name, len(notebook.cells), live)
     watch: dict[str, _MemoryWatch] = {}
 
     def on_start(**_):
@@ -268,11 +271,12 @@ def _format_metric(value: float) -> str:
 
 
 def write_results(results: list[NotebookResult], build_dir: Path, fast: bool,
-                  calibration_s: float | None = None) -> dict:
+                  calibration_s: float | None = None, jobs: int = 1) -> dict:
     """Write ``results.json`` and ``results.md`` and return the JSON object.
 
     ``calibration_s`` is the time of :mod:`~course_utils.tooling.calibration`'s workload on
-    this machine; each notebook's ``wall_units`` is its wall time divided by it.
+    this machine; each notebook's ``wall_units`` is its wall time divided by it. ``jobs`` is
+    how many notebooks ran at a time (more than one: wall times include the others' load).
     """
     from importlib.metadata import version
 
@@ -282,6 +286,7 @@ def write_results(results: list[NotebookResult], build_dir: Path, fast: bool,
                     "cpu_count": os.cpu_count(), "platform": platform.platform(),
                     "processor": _processor_name(), "calibration_s": calibration_s},
         "data_dir": os.environ.get(DATA_DIR_ENV_VAR, ""),
+        "jobs": jobs,
         "notebooks": [{**asdict(result), "wall_units": round(result.wall_s / calibration_s, 1)
                        if calibration_s else None} for result in results],
     }
@@ -296,6 +301,8 @@ def write_results(results: list[NotebookResult], build_dir: Path, fast: bool,
          f"{calibration_s:.2f} s here; \"units\" are wall times divided by it, comparable "
          "across machines." if calibration_s else "Calibration: not measured."),
         "",
+        *([f"{jobs} notebooks ran at a time: each wall time includes the others' load, so it "
+           "is not a budget figure.", ""] if jobs > 1 else []),
         "| notebook | status | wall (s) | wall (units) | peak memory (MiB) | metrics |",
         "|---|---|---:|---:|---:|---|",
     ]
@@ -323,8 +330,16 @@ def _processor_name() -> str:
 
 
 def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
-               cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, calibrate: bool = True) -> int:
-    """Run notebooks, write the reports; return the process exit code (0 = all ok)."""
+               cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, calibrate: bool = True,
+               jobs: int = 1) -> int:
+    """Run notebooks, write the reports; return the process exit code (0 = all ok).
+
+    ``jobs`` notebooks run at a time, each in its own kernel. More than one saves time
+    where a notebook leaves cores idle (fast mode), but then the wall times include the
+    other notebooks' load: they are not budget figures, and the report says so.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
     root = find_repository_root()
     notebooks = resolve_notebooks(names, root / "notebooks")
     if not notebooks:
@@ -340,15 +355,26 @@ def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
 
         calibration_s = measure(kernel_environment(os.environ, build_dir, "calibration", fast))
         print(f"Calibration workload: {calibration_s:.2f} s on this machine", flush=True)
-    results = []
-    for number, path in enumerate(notebooks, start=1):
-        label = f"[{number}/{len(notebooks)}] {path.name}:"
-        results.append(run_notebook(path, build_dir, fast, label, cell_timeout_s))
-    write_results(results, build_dir, fast, calibration_s)
+    labels = [f"[{number}/{len(notebooks)}] {path.name}:" for number, path in enumerate(notebooks, 1)]
+    started = time.perf_counter()
+    if jobs == 1:
+        results = [run_notebook(path, build_dir, fast, label, cell_timeout_s)
+                   for path, label in zip(notebooks, labels, strict=True)]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        print(f"{jobs} notebooks at a time: wall times include the others' load "
+              "(not budget figures)", flush=True)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:  # each notebook has its own kernel
+            futures = [pool.submit(run_notebook, path, build_dir, fast, label, cell_timeout_s, False)
+                       for path, label in zip(notebooks, labels, strict=True)]
+            results = [future.result() for future in futures]  # in the notebooks' order
+    write_results(results, build_dir, fast, calibration_s, jobs)
     failed = [result.notebook for result in results if result.status != "ok"]
     total = sum(result.wall_s for result in results)
-    print(f"Done in {total:.0f} s: {len(results) - len(failed)} ok, {len(failed)} failed. "
-          f"Report: {build_dir / 'results.md'}")
+    elapsed = time.perf_counter() - started
+    print(f"Done in {elapsed:.0f} s ({total:.0f} s of notebook wall time): "
+          f"{len(results) - len(failed)} ok, {len(failed)} failed. Report: {build_dir / 'results.md'}")
     if failed:
         print("Failed: " + ", ".join(failed), file=sys.stderr)
         return 1
