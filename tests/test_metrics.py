@@ -120,6 +120,37 @@ def test_map50_agrees_with_pycocotools(seed):
     assert metrics.mean_average_precision(predictions, truths) == pytest.approx(ours, abs=0.03)
 
 
+def _voc_devkit_ap(recall, precision):
+    """All-points AP as the PASCAL VOC 2010 devkit's VOCevaldet.m computes it (an independent
+    yardstick: sentinels at recall 0 and 1, a backward loop for the envelope, a sum over the
+    points where recall changes)."""
+    mrec = [0.0, *recall, 1.0]
+    mpre = [0.0, *precision, 0.0]
+    for i in range(len(mpre) - 2, -1, -1):
+        mpre[i] = max(mpre[i], mpre[i + 1])
+    return sum((mrec[i] - mrec[i - 1]) * mpre[i] for i in range(1, len(mrec)) if mrec[i] != mrec[i - 1])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_all_points_ap_agrees_with_the_voc_devkit(seed):
+    rng = np.random.default_rng(seed)
+    num_truths = int(rng.integers(3, 30))
+    hits = rng.random(int(rng.integers(1, 60))) < rng.uniform(0.2, 0.9)  # detections in score order
+    hits[np.cumsum(hits) > num_truths] = False  # no more true positives than objects
+    true_positives, false_positives = np.cumsum(hits), np.cumsum(~hits)
+    recall = true_positives / num_truths
+    precision = true_positives / (true_positives + false_positives)
+    assert metrics.average_precision(recall, precision) == pytest.approx(
+        _voc_devkit_ap(list(recall), list(precision)), abs=1e-12)
+
+
+def test_all_points_ap_of_a_hand_worked_curve():
+    # Two objects; detections hit, miss, hit: recall 0.5, 0.5, 1; precision 1, 0.5, 2/3.
+    # Envelope 1, 2/3, 2/3: AP = 0.5 * 1 + 0.5 * 2/3 = 5/6.
+    assert metrics.average_precision([0.5, 0.5, 1.0], [1.0, 0.5, 2 / 3]) == pytest.approx(5 / 6)
+    assert _voc_devkit_ap([0.5, 0.5, 1.0], [1.0, 0.5, 2 / 3]) == pytest.approx(5 / 6)
+
+
 def test_psnr_of_one_image_matches_skimage():
     from skimage.metrics import peak_signal_noise_ratio
 
