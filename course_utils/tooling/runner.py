@@ -357,7 +357,7 @@ def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
         print(f"Calibration workload: {calibration_s:.2f} s on this machine", flush=True)
     labels = [f"[{number}/{len(notebooks)}] {path.name}:" for number, path in enumerate(notebooks, 1)]
     started = time.perf_counter()
-    if jobs == 1:
+    if jobs == 1:  # in this thread: Ctrl-C stops the running notebook at once
         results = [run_notebook(path, build_dir, fast, label, cell_timeout_s)
                    for path, label in zip(notebooks, labels, strict=True)]
     else:
