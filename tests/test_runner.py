@@ -149,6 +149,26 @@ def test_jobs_run_notebooks_side_by_side_and_keep_their_order(tmp_path):
     assert "2 notebooks ran at a time" in (course / "build" / "results.md").read_text()
 
 
+def test_jobs_start_the_last_notebooks_first(tmp_path):
+    # The later notebooks are the long ones: with two at a time, 02_c and 01_b start first, and
+    # 00_a only when one of them is done, which is after c started (01_b waits for it). In the
+    # notebooks' order, 00_a and 01_b would start first and 00_a would find no c.started.
+    wait_for_c = ("import pathlib, time\n"
+                  "deadline = time.time() + 60\n"
+                  "while not pathlib.Path('c.started').exists():\n"
+                  "    assert time.time() < deadline, 'c never started'\n"
+                  "    time.sleep(0.1)")
+    course = _make_course(tmp_path, {
+        "00_a.ipynb": ["import pathlib\nassert pathlib.Path('c.started').exists(), 'a started before c'"],
+        "01_b.ipynb": [wait_for_c],
+        "02_c.ipynb": ["import pathlib\npathlib.Path('c.started').touch()"],
+    })
+    completed = _run(course, "--fast", "--no-calibration", "--jobs", "2")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads((course / "build" / "results.json").read_text())
+    assert [entry["notebook"] for entry in report["notebooks"]] == ["00_a.ipynb", "01_b.ipynb", "02_c.ipynb"]
+
+
 def test_jobs_must_be_positive(tmp_path):
     course = _make_course(tmp_path, {"00_a.ipynb": ["x = 1"]})
     completed = _run(course, "--fast", "--no-calibration", "--jobs", "0")

@@ -366,9 +366,11 @@ def run_course(names: list[str], fast: bool, build_dir: Path | None = None,
         print(f"{jobs} notebooks at a time: wall times include the others' load "
               "(not budget figures)", flush=True)
         with ThreadPoolExecutor(max_workers=jobs) as pool:  # each notebook has its own kernel
-            futures = [pool.submit(run_notebook, path, build_dir, fast, label, cell_timeout_s, False)
-                       for path, label in zip(notebooks, labels, strict=True)]
-            results = [future.result() for future in futures]  # in the notebooks' order
+            # Started last notebook first: the course's later notebooks are its longest, so the
+            # short early ones fill the end, where one kernel alone would leave cores idle.
+            futures = {path: pool.submit(run_notebook, path, build_dir, fast, label, cell_timeout_s, False)
+                       for path, label in reversed(list(zip(notebooks, labels, strict=True)))}
+            results = [futures[path].result() for path in notebooks]  # in the notebooks' order
     write_results(results, build_dir, fast, calibration_s, jobs)
     failed = [result.notebook for result in results if result.status != "ok"]
     total = sum(result.wall_s for result in results)
