@@ -75,3 +75,16 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: a long test (CI runs it; `-m 'not slow'` skips it)")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the notebooks first, the last (longest) first, then the unit tests.
+
+    Under xdist (`--dist loadfile`, as `bootstrap.py test` runs it) each file goes to one
+    worker in this order, so the long notebook files start early and the many short test files
+    fill the end, instead of one worker finishing 08_2 alone while the other waits. The sort is
+    stable: a notebook's cells keep their order.
+    """
+    notebook_files = sorted({Path(str(item.fspath)) for item in items if str(item.fspath).endswith(".ipynb")})
+    rank = {path: index for index, path in enumerate(reversed(notebook_files))}
+    items.sort(key=lambda item: rank.get(Path(str(item.fspath)), len(rank)))
