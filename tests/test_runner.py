@@ -127,6 +127,23 @@ def test_tensorflow_native_log_lines_leave_the_outputs_for_the_log(tmp_path):
     assert "oneDNN" in log.read_text() and "remapper" in log.read_text()
 
 
+def test_peak_memory_is_read_after_each_cell_not_only_by_polling(tmp_path, monkeypatch):
+    # A short notebook can end between two polls of the memory watch, and once it has ended
+    # its kernel is gone: with polling alone the peak read 0 MiB (seen on a busy machine).
+    # Here the poll never comes (an hour apart): the reading after each cell must see the block.
+    from course_utils.tooling import runner
+
+    original = runner._MemoryWatch.__init__
+    monkeypatch.setattr(runner._MemoryWatch, "__init__",
+                        lambda self, pid, interval_s=0.2: original(self, pid, interval_s=3600))
+    course = _make_course(tmp_path, {"00_first.ipynb": [
+        "import numpy as np\nblock = np.ones((64, 2**20), dtype=np.uint8)"]})
+    result = runner.run_notebook(course / "notebooks" / "00_first.ipynb", tmp_path / "build", fast=True,
+                                 label="[1/1]", cell_timeout_s=60, live=False)
+    assert result.status == "ok"
+    assert result.peak_rss_mib > 64
+
+
 def test_jobs_run_notebooks_side_by_side_and_keep_their_order(tmp_path):
     # Each notebook waits until the other one has started: run one at a time, the first would
     # wait forever (the cell times out); run side by side, both finish.

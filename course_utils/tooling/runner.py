@@ -56,19 +56,24 @@ class _MemoryWatch:
         self._process = psutil.Process(pid)
         self._interval_s = interval_s
         self.peak_bytes = 0
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
 
-    def _sample(self) -> None:
+    def sample(self) -> None:
+        """Take one reading now (also called after each cell, while the kernel is alive: a
+        short notebook can end between two polls, and after the end the kernel is gone)."""
         import psutil
 
         try:
             processes = [self._process, *self._process.children(recursive=True)]
             total = sum(proc.memory_info().rss for proc in processes)
-            self.peak_bytes = max(self.peak_bytes, total, self._high_water_mark())
+            reading = max(total, self._high_water_mark())
         except psutil.Error:
-            pass
+            return
+        with self._lock:
+            self.peak_bytes = max(self.peak_bytes, reading)
 
     def _high_water_mark(self) -> int:
         """The kernel's own peak (Linux VmHWM), which polling could miss."""
@@ -82,10 +87,10 @@ class _MemoryWatch:
 
     def _watch(self) -> None:
         while not self._stop.wait(self._interval_s):
-            self._sample()
+            self.sample()
 
     def stop(self) -> float:
-        self._sample()
+        self.sample()
         self._stop.set()
         self._thread.join(timeout=2)
         return self.peak_bytes / 2**20
@@ -218,6 +223,8 @@ def run_notebook(path: Path, build_dir: Path, fast: bool, label: str = "",
         watch["memory"] = _MemoryWatch(client.km.provisioner.process.pid)
 
     def on_cell_executed(cell_index, **_):
+        if "memory" in watch:
+            watch["memory"].sample()
         progress.cell_done(cell_index)
 
     client = NotebookClient(
