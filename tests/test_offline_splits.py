@@ -45,7 +45,7 @@ def test_the_notebooks_that_split_mnist_are_tagged():
 
 
 # Split in two files (the later notebooks in test_offline_splits_later.py): under xdist's
-# --dist loadfile a file runs on one worker, and one file of 17 notebooks kept one core busy
+# --dist loadfile a file runs on one worker, and one file of all 18 notebooks kept one core busy
 # for about two minutes while the other had finished the rest of the slow tests.
 EARLY_NOTEBOOKS, LATER_NOTEBOOKS = NOTEBOOKS[: len(NOTEBOOKS) // 2], NOTEBOOKS[len(NOTEBOOKS) // 2:]
 
