@@ -1,8 +1,9 @@
 """Test-suite set-up shared by unit tests and notebook runs (nbval).
 
 * Fast mode (``COURSE_FAST=1``) for everything, notebooks included.
-* ``COURSE_DATA_DIR`` points at ``../shared/data`` (genuine full data sets) when
-  that folder exists, as in CI; on a learner's fresh clone it does not, and the
+* ``COURSE_DATA_DIR`` points at the genuine full data sets of ``../shared/data`` when
+  that folder exists, as in CI (through ``build/test-data``, where CIFAR-10 is decompressed
+  once: see ``plain_test_mirror``); on a learner's fresh clone it does not, and the
   notebooks fall back as the data layer describes.
 * Matplotlib draws off-screen (Agg).
 
@@ -23,11 +24,65 @@ from course_utils.config import DATA_DIR_ENV_VAR, FAST_ENV_VAR
 REPOSITORY_ROOT = Path(__file__).resolve().parent
 SHARED_DATA_DIR = REPOSITORY_ROOT.parent / "shared" / "data"
 
+TEST_MIRROR = REPOSITORY_ROOT / "build" / "test-data"
+
+
+def plain_test_mirror(shared: Path = SHARED_DATA_DIR, target: Path = TEST_MIRROR) -> Path:
+    """``shared`` as a mirror that reads fast: CIFAR-10 decompressed once per clone, the rest linked.
+
+    ``../shared/data`` keeps CIFAR-10 xz-compressed. Reading it that way costs about 8 s of lzma per
+    load, in every notebook run and test that loads CIFAR-10 (three runs of 06_3 in ``.ci/run``).
+    The plain files are those of the official tarball, so the data layer checks them against the
+    same SHA-256 on every load; the xz path keeps its own tests. Where links cannot be made, the
+    shared folder itself is returned.
+    """
+    if (target / ".complete").is_file():
+        return target
+    import lzma
+    import shutil
+
+    from course_utils.data_files import CIFAR10_FOLDER
+
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        partial.mkdir(parents=True)
+        for entry in shared.iterdir():
+            if entry.is_dir() and entry.name != CIFAR10_FOLDER:
+                (partial / entry.name).symlink_to(entry.resolve(), target_is_directory=True)
+        (partial / CIFAR10_FOLDER).mkdir()
+        for entry in (shared / CIFAR10_FOLDER).iterdir():
+            if entry.suffix == ".xz":
+                (partial / CIFAR10_FOLDER / entry.stem).write_bytes(lzma.decompress(entry.read_bytes()))
+            else:
+                shutil.copyfile(entry, partial / CIFAR10_FOLDER / entry.name)
+        (partial / ".complete").write_text("")
+    except OSError:  # no symbolic links here (Windows without developer mode), a read-only clone...
+        shutil.rmtree(partial, ignore_errors=True)
+        return shared
+    try:
+        partial.rename(target)
+    except OSError:  # another session finished first
+        shutil.rmtree(partial, ignore_errors=True)
+    return target if (target / ".complete").is_file() else shared
+
+
 os.environ[FAST_ENV_VAR] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if SHARED_DATA_DIR.is_dir() and DATA_DIR_ENV_VAR not in os.environ:
-    os.environ[DATA_DIR_ENV_VAR] = str(SHARED_DATA_DIR)
+    # set here, in the controller, before xdist starts its workers: they and every notebook
+    # kernel inherit it (a worker finds it set and builds nothing)
+    os.environ[DATA_DIR_ENV_VAR] = str(plain_test_mirror())
+
+
+@pytest.fixture(scope="session")
+def plain_cifar_mirror(shared_data_dir) -> Path:
+    """A mirror folder whose ``cifar-10-batches-py/`` holds the official, uncompressed batch files."""
+    mirror = plain_test_mirror(shared_data_dir)
+    if mirror == shared_data_dir:
+        pytest.skip("no plain CIFAR-10 mirror could be made beside this clone")
+    return mirror
 
 
 @pytest.fixture(scope="session")

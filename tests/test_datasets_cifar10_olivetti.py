@@ -1,8 +1,9 @@
 """CIFAR-10 and Olivetti loaders of course_utils.datasets, on the genuine files.
 
 The mirror tests use ``../shared/data`` (skipped where it is absent): the
-xz-compressed CIFAR-10 batches as they lie there, a plain mirror decompressed
-into a temporary folder, corrupted copies that must be rejected, and the
+xz-compressed CIFAR-10 batches as they lie there, the plain mirror that conftest.py
+decompresses once per clone (fixture ``plain_cifar_mirror``), corrupted copies that must be
+rejected, and the
 Olivetti file compared with scikit-learn's own conversion.
 """
 
@@ -16,21 +17,6 @@ import pytest
 from course_utils import datasets
 
 CIFAR_FILES = [f"data_batch_{k}" for k in range(1, 6)] + ["test_batch", "batches.meta"]
-
-
-@pytest.fixture(scope="module")
-def plain_cifar_mirror(shared_data_dir, tmp_path_factory):
-    """A mirror with the official, uncompressed batch files (as in the tarball)."""
-    root = tmp_path_factory.mktemp("cifar_mirror")
-    folder = root / "cifar-10-batches-py"
-    folder.mkdir()
-    source = shared_data_dir / "cifar-10-batches-py"
-    for name in CIFAR_FILES:
-        if (source / f"{name}.xz").is_file():
-            (folder / name).write_bytes(lzma.decompress((source / f"{name}.xz").read_bytes()))
-        else:
-            shutil.copyfile(source / name, folder / name)
-    return root
 
 
 def test_lfw_subset_from_scikit_image_has_100_faces_and_100_non_faces():
