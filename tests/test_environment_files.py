@@ -157,3 +157,61 @@ def test_a_non_editable_install_ships_every_module_of_course_utils(tmp_path):
     metadata = next(name for name in shipped if name.endswith(".dist-info/METADATA"))
     assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(metadata).decode()
     assert any(name.endswith("licenses/LICENSE") for name in shipped), "the wheel must ship LICENSE"
+
+
+# ----------------------------------------------------------------- the platform check's judge
+# `tools/lock.py --platforms` (run by .ci/run; it needs the index) decides from the index's file
+# list whether each pin has a wheel on each platform and Python. Its rules, on made-up indexes:
+
+def _wheels(pin: str, *files: tuple[str, str]) -> list[tuple]:
+    return lock.parse_wheels([{"filename": name, "requires-python": requires} for name, requires in files], pin)
+
+
+def test_the_platform_check_counts_upper_bounds_of_requires_python():
+    wheels = _wheels("demo==1.0", ("demo-1.0-py3-none-any.whl", ">=3.8,<3.11"))
+    assert lock.missing_wheel("demo==1.0", wheels, "x86_64-manylinux_2_28", "3.10.12") is None
+    assert "requires Python" in lock.missing_wheel("demo==1.0", wheels, "x86_64-manylinux_2_28", "3.12.8")
+
+
+def test_the_platform_check_reads_only_the_pinned_version_and_ignores_broken_metadata():
+    wheels = _wheels("demo==2.0", ("demo-1.0-py3-none-any.whl", ""), ("demo-2.0-py3-none-any.whl", ">=3.6.*"),
+                     ("not a wheel name.whl", ""), ("demo-2.0.tar.gz", ""))
+    assert [name for _, _, name in wheels] == ["demo-2.0-py3-none-any.whl"]  # an invalid Requires-Python counts as none, as for pip
+    assert lock.missing_wheel("demo==2.0", wheels, "x86_64-pc-windows-msvc", "3.13.1") is None
+    assert "no wheel of that version" in lock.missing_wheel("demo==3.0", _wheels("demo==3.0", ("demo-2.0-py3-none-any.whl", "")),
+                                                             "x86_64-pc-windows-msvc", "3.13.1")
+
+
+@pytest.mark.parametrize(("wheel", "platform", "python", "fits"), [
+    ("demo-1.0-cp311-cp311-manylinux2010_x86_64.whl", "x86_64-manylinux_2_28", "3.11.9", True),  # PEP 599 alias
+    ("demo-1.0-cp311-cp311-manylinux2010_x86_64.whl", "aarch64-manylinux_2_28", "3.11.9", False),
+    ("demo-1.0-cp311-cp311-manylinux_2_28_x86_64.whl", "x86_64-manylinux_2_28", "3.12.8", False),  # another CPython
+    ("demo-1.0-cp312-abi3-manylinux_2_17_x86_64.whl", "x86_64-manylinux_2_28", "3.13.1", True),  # stable ABI
+    ("demo-1.0-cp312-cp312-macosx_11_0_arm64.whl", "aarch64-apple-darwin", "3.12.8", True),  # an older macOS
+    ("demo-1.0-cp312-cp312-macosx_10_9_universal2.whl", "aarch64-apple-darwin", "3.12.8", True),
+    ("demo-1.0-cp312-cp312-macosx_15_0_arm64.whl", "aarch64-apple-darwin", "3.12.8", False),  # newer than 14
+    ("demo-1.0-cp312-cp312-win_amd64.whl", "x86_64-pc-windows-msvc", "3.12.8", True),
+    ("demo-1.0-cp312-cp312-manylinux_2_31_x86_64.whl", "x86_64-manylinux_2_28", "3.12.8", False),  # glibc too new
+])
+def test_the_platform_check_matches_wheel_tags_as_pip_does(wheel, platform, python, fits):
+    problem = lock.missing_wheel("demo==1.0", _wheels("demo==1.0", (wheel, "")), platform, python)
+    assert (problem is None) is fits, problem
+
+
+def test_the_platform_check_fetches_each_project_once_and_names_what_fails():
+    fetched = []
+    index = {"alpha": [{"filename": "alpha-1.0-py3-none-any.whl", "requires-python": ">=3.11"}],
+             "beta": [{"filename": "beta-2.0-cp310-cp310-win_amd64.whl"}]}
+
+    def fetch(name):
+        fetched.append(name)
+        return index[name]
+
+    problems = lock.platform_problems("alpha==1.0\nbeta==2.0 ; sys_platform == 'win32'\n", fetch=fetch)
+    assert sorted(fetched) == ["alpha", "beta"]
+    assert len(problems) == len(lock.PLATFORMS) * len(lock.PYTHONS)
+    failing = {job: [problem.split(":")[0] for problem in found] for job, found in problems.items() if found}
+    assert failing == {
+        **{(platform, "3.10.12"): ["alpha==1.0"] for platform in lock.PLATFORMS},
+        **{("x86_64-pc-windows-msvc", python): ["beta==2.0"] for python in ("3.11.9", "3.12.8", "3.13.1")},
+    }

@@ -140,9 +140,8 @@ def check() -> list[str]:
     return problems
 
 
-#: pip's platform tags for the same platforms (pip, unlike uv, also honours the upper
-#: bounds of Requires-Python, so it is the judge here).
-PIP_PLATFORMS = {
+#: The wheel platform tags each platform accepts (as pip's ``--platform``), newest first.
+WHEEL_PLATFORMS = {
     "x86_64-manylinux_2_28": ["manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
                               "manylinux2014_x86_64"],
     "aarch64-manylinux_2_28": ["manylinux_2_28_aarch64", "manylinux_2_27_aarch64", "manylinux_2_17_aarch64",
@@ -182,39 +181,119 @@ def pins_for(platform: str, python: str, text: str) -> list[str]:
     return pins
 
 
-def _resolve_for(platform: str, python: str) -> tuple[str, str, subprocess.CompletedProcess]:
-    """Does every pin that applies there have a wheel for this platform and Python? (pip)
+def supported_tags(platform: str, python: str) -> set:
+    """The wheel tags CPython ``python`` (x.y.z) installs on ``platform`` (pip's ``get_supported``)."""
+    from packaging import tags
 
-    pip evaluates environment markers for the machine it runs on, so they are evaluated
-    here for the target first; pip then finds each pinned wheel by its tags and its
-    Requires-Python (whose upper bounds uv ignores).
+    version = tuple(int(part) for part in python.split(".")[:2])
+    platforms = []
+    for name in WHEEL_PLATFORMS[platform]:  # expanded as pip expands its --platform values
+        if match := re.fullmatch(r"macosx_(\d+)_(\d+)_(.+)", name):  # every older macOS release too
+            platforms += tags.mac_platforms((int(match[1]), int(match[2])), match[3])
+        else:
+            platforms.append(name)
+            if name.startswith("manylinux2014_") and name.endswith(("_x86_64", "_i686")):  # PEP 599
+                platforms += [name.replace("manylinux2014", "manylinux2010"),
+                              name.replace("manylinux2014", "manylinux1")]
+    return {*tags.cpython_tags(version, platforms=platforms),
+            *tags.compatible_tags(version, f"cp{version[0]}{version[1]}", platforms)}
+
+
+def parse_wheels(files: list[dict], pin: str) -> list[tuple]:
+    """``(tags, Requires-Python, file name)`` of each wheel of ``pin``'s version in a PEP 691 file list."""
+    from packaging.requirements import Requirement
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    specifier = Requirement(pin).specifier
+    wheels = []
+    for file in files:
+        if file["filename"].endswith(".whl"):
+            try:
+                _, version, _, wheel_tags = parse_wheel_filename(file["filename"])
+            except InvalidWheelFilename:
+                continue
+            if specifier.contains(version, prereleases=True):
+                try:
+                    requires_python = SpecifierSet(file.get("requires-python") or "")
+                except InvalidSpecifier:  # pip ignores an invalid Requires-Python too
+                    requires_python = SpecifierSet()
+                wheels.append((wheel_tags, requires_python, file["filename"]))
+    return wheels
+
+
+def missing_wheel(pin: str, wheels: list[tuple], platform: str, python: str, tags: set | None = None) -> str | None:
+    """Why ``pin`` (``name==version``) has no wheel for ``platform`` and ``python``; None if it has one.
+
+    ``wheels`` are the wheels of that version (:func:`parse_wheels`). One fits when one of its
+    tags is supported there and its Requires-Python admits that Python, upper bounds included
+    (uv's resolver ignores those: here they count, as they do for pip).
     """
-    with tempfile.TemporaryDirectory() as folder:
-        pinned = Path(folder) / "pins.txt"
-        pinned.write_text("\n".join(pins_for(platform, python, RUNTIME.read_text())) + "\n")
-        tags = [argument for tag in PIP_PLATFORMS[platform] for argument in ("--platform", tag)]
-        result = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--quiet",
-                                 "--ignore-installed", "--no-deps", "--only-binary=:all:",
-                                 "--disable-pip-version-check", *tags, "--python-version", python,
-                                 "--implementation", "cp", "--target", str(Path(folder) / "t"),
-                                 "-r", str(pinned)], capture_output=True, text=True, cwd=ROOT)
-    return platform, python, result
+    tags = supported_tags(platform, python) if tags is None else tags
+    if not wheels:
+        return f"{pin}: no wheel of that version on the index"
+    fitting = [wheel for wheel in wheels if wheel[0] & tags]
+    if not fitting:
+        return f"{pin}: no wheel for {platform} and Python {python}"
+    if not any(requires_python.contains(python, prereleases=True) for _, requires_python, _ in fitting):
+        return f"{pin}: {fitting[0][2]} requires Python {fitting[0][1]}"
+    return None
+
+
+def index_files(name: str) -> list[dict]:
+    """A project's files on the package index (PEP 691 JSON): ``PIP_INDEX_URL`` or PyPI."""
+    import json
+    import os
+    import urllib.request
+
+    from packaging.utils import canonicalize_name
+
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    request = urllib.request.Request(f"{index}/{canonicalize_name(name)}/",
+                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.load(response)["files"]
+        except OSError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def platform_problems(text: str, fetch=index_files) -> dict[tuple[str, str], list[str]]:
+    """For every platform and Python: the pins of ``text`` without a wheel there (empty: all fit).
+
+    Each project's file list is fetched once (``fetch(name)``) for all 16 combinations: running
+    pip once per combination cost about 100 s of CPU for the same answer.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from packaging.requirements import Requirement
+
+    jobs = [(platform, python) for platform in PLATFORMS for python in PYTHONS]
+    pins = {job: pins_for(*job, text) for job in jobs}
+    names = sorted({Requirement(pin).name for job_pins in pins.values() for pin in job_pins})
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        files = dict(zip(names, pool.map(fetch, names), strict=True))
+    wheels = {pin: parse_wheels(files[Requirement(pin).name], pin)
+              for pin in {pin for job_pins in pins.values() for pin in job_pins}}
+    problems = {}
+    for platform, python in jobs:
+        tags = supported_tags(platform, python)
+        problems[platform, python] = [problem for pin in pins[platform, python]
+                                      if (problem := missing_wheel(pin, wheels[pin], platform, python, tags))]
+    return problems
 
 
 def check_platforms() -> int:
-    """Resolve the runtime pins for each platform and Python, wheels only (needs the index)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    jobs = [(platform, python) for platform in PLATFORMS for python in PYTHONS]
+    """Do the runtime pins have wheels for each platform and Python? (needs the index)"""
     failures = 0
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for platform, python, result in pool.map(lambda job: _resolve_for(*job), jobs):
-            status = "ok" if result.returncode == 0 else "FAILS"
-            print(f"{platform:24} Python {python:8} {status}", flush=True)
-            if result.returncode != 0:
-                failures += 1
-                errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
-                print("    " + "\n    ".join(errors[-4:]))
+    for (platform, python), problems in platform_problems(RUNTIME.read_text()).items():
+        print(f"{platform:24} Python {python:8} {'FAILS' if problems else 'ok'}", flush=True)
+        if problems:
+            failures += 1
+            print("    " + "\n    ".join(problems[:4]))
     print("every platform resolves with wheels only" if not failures
           else f"{failures} platform/Python combinations do not resolve")
     return 1 if failures else 0
